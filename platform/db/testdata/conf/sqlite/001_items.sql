@@ -1,0 +1,10 @@
+CREATE TABLE items (
+	id      INTEGER PRIMARY KEY,
+	name    TEXT NOT NULL UNIQUE,
+	at      BIGINT NOT NULL,
+	flag    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE tags (
+	item_id INTEGER NOT NULL REFERENCES items(id),
+	tag     TEXT NOT NULL
+);
