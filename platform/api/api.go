@@ -63,15 +63,19 @@ func Fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // Decode reads a JSON object from r's body into v, strictly: the body must be
-// JSON (when a Content-Type is given), at most limit bytes (0 means MaxBody),
+// JSON (a Content-Type naming another format is refused), at most limit bytes (0 means MaxBody),
 // contain exactly one value, and name no unknown fields.
 func Decode(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	if limit <= 0 {
 		limit = MaxBody
 	}
+	// The body must be JSON whatever the header says: clients such as curl
+	// label JSON as form data by default, and refusing them helps nobody.
+	// Only bodies that declare another structured format are refused.
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		if err != nil || strings.HasPrefix(mt, "multipart/") || strings.HasPrefix(mt, "image/") ||
+			strings.HasPrefix(mt, "video/") || strings.HasPrefix(mt, "audio/") || mt == "application/xml" || mt == "text/xml" {
 			return apperr.ErrUnsupported.Msg("request body must be application/json")
 		}
 	}

@@ -1,0 +1,168 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"open110/platform/db"
+)
+
+// Config is the whole of `open110 serve`'s configuration. Every field is a
+// flag and an OPEN110_<NAME> environment variable (flag wins); defaults sit
+// beside the fields. Secrets are masked by String.
+type Config struct {
+	Addr        string        // --addr, default 127.0.0.1:8110
+	Data        string        // --data, default ./data
+	DB          string        // --db, default SQLite in the data dir; postgres://… selects PostgreSQL
+	NATS        string        // --nats, default embedded; nats://… selects an external server
+	Blob        string        // --blob, default files in the data dir; s3://… selects object storage
+	Demo        bool          // --demo, load Hebei demo data and accounts and print them
+	RequireTOTP bool          // --require-totp, supervisors and admins must use TOTP
+	PublicURL   string        // --public-url, how citizens reach us (links in SMS, QR poster); default http://<addr>
+	Secret      string        // --secret, server key (hex); default generated once in <data>/secret.key
+	SMSGateway  string        // --sms-gateway, carrier HTTP gateway URL; default the file outbox <data>/sms-outbox.jsonl
+	SMSSecret   string        // --sms-secret, HMAC secret shared with the SMS gateway (outbound and the 12110 callback)
+	TrustProxy  string        // --trust-proxy, comma-separated CIDRs whose X-Forwarded-For is believed
+	LogLevel    string        // --log-level, debug|info|warn|error, default info
+	LogFormat   string        // --log-format, text|json, default text
+	ShutdownT   time.Duration // --shutdown-timeout, default 10s
+
+	// Set by tests and embedders, not by flags.
+	Now func() time.Time // clock; nil means time.Now
+}
+
+// Flags binds cfg to fs with environment defaults.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	str := func(p *string, name, def, usage string) {
+		fs.StringVar(p, name, env(name, def), usage+" (env "+envName(name)+")")
+	}
+	boolean := func(p *bool, name string, usage string) {
+		def := false
+		if v, ok := os.LookupEnv(envName(name)); ok {
+			def = v == "1" || strings.EqualFold(v, "true") || strings.EqualFold(v, "yes")
+		}
+		fs.BoolVar(p, name, def, usage+" (env "+envName(name)+")")
+	}
+	str(&c.Addr, "addr", "127.0.0.1:8110", "listen address")
+	str(&c.Data, "data", "./data", "data directory")
+	str(&c.DB, "db", "", "database: empty for SQLite in the data dir, or a postgres:// URL")
+	str(&c.NATS, "nats", "", "event bus: empty for an embedded NATS server, or nats:// URL(s)")
+	str(&c.Blob, "blob", "", "evidence store: empty for files in the data dir, or an s3:// URL")
+	boolean(&c.Demo, "demo", "load Hebei demo data and demo accounts, and print them")
+	boolean(&c.RequireTOTP, "require-totp", "require TOTP for supervisors and admins")
+	str(&c.PublicURL, "public-url", "", "public base URL for links and the QR poster (default http://<addr>)")
+	str(&c.Secret, "secret", "", "server secret key, hex (default: generated in <data>/secret.key)")
+	str(&c.SMSGateway, "sms-gateway", "", "SMS gateway URL (default: file outbox <data>/sms-outbox.jsonl)")
+	str(&c.SMSSecret, "sms-secret", "", "HMAC secret shared with the SMS gateway")
+	str(&c.TrustProxy, "trust-proxy", "", "comma-separated CIDRs of reverse proxies to trust for X-Forwarded-For")
+	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	str(&c.LogFormat, "log-format", "text", "log format: text or json")
+	d := 10 * time.Second
+	if v, ok := os.LookupEnv(envName("shutdown-timeout")); ok {
+		if p, err := time.ParseDuration(v); err == nil {
+			d = p
+		}
+	}
+	fs.DurationVar(&c.ShutdownT, "shutdown-timeout", d, "graceful shutdown timeout (env OPEN110_SHUTDOWN_TIMEOUT)")
+}
+
+func envName(flag string) string {
+	return "OPEN110_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+func env(flag, def string) string {
+	if v, ok := os.LookupEnv(envName(flag)); ok {
+		return v
+	}
+	return def
+}
+
+// Validate checks the configuration and fills derived defaults.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8110"
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: %w", c.Addr, err))
+	}
+	if c.Data == "" {
+		c.Data = "./data"
+	}
+	switch {
+	case c.DB == "", strings.HasPrefix(c.DB, "postgres://"), strings.HasPrefix(c.DB, "postgresql://"), strings.HasPrefix(c.DB, "sqlite:"):
+	default:
+		errs = append(errs, fmt.Errorf("--db %q: want empty (SQLite) or a postgres:// URL", db.Redact(c.DB)))
+	}
+	if c.NATS != "" {
+		for _, u := range strings.Split(c.NATS, ",") {
+			if !strings.HasPrefix(strings.TrimSpace(u), "nats://") && !strings.HasPrefix(strings.TrimSpace(u), "tls://") {
+				errs = append(errs, fmt.Errorf("--nats %q: want empty (embedded) or nats:// URLs", db.Redact(c.NATS)))
+				break
+			}
+		}
+	}
+	if c.Blob != "" && !strings.HasPrefix(c.Blob, "s3://") {
+		errs = append(errs, fmt.Errorf("--blob %q: want empty (files) or an s3:// URL", db.Redact(c.Blob)))
+	}
+	if c.SMSGateway != "" && c.SMSSecret == "" {
+		errs = append(errs, errors.New("--sms-gateway needs --sms-secret to sign requests"))
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		errs = append(errs, err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	if c.ShutdownT <= 0 {
+		c.ShutdownT = 10 * time.Second
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(c.TrustProxy, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trust-proxy %q: %w", s, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// String is the effective configuration with secrets masked, for the log.
+func (c Config) String() string {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "xxxxx"
+	}
+	or := func(s, def string) string {
+		if s == "" {
+			return def
+		}
+		return s
+	}
+	return fmt.Sprintf("addr=%s data=%s db=%s nats=%s blob=%s demo=%t require_totp=%t public_url=%s secret=%s sms_gateway=%s sms_secret=%s trust_proxy=%s log=%s/%s",
+		c.Addr, c.Data, or(db.Redact(c.DB), "sqlite(data)"), or(db.Redact(c.NATS), "embedded"), or(db.Redact(c.Blob), "files(data)"),
+		c.Demo, c.RequireTOTP, c.PublicURL, or(mask(c.Secret), "file(data)"), or(db.Redact(c.SMSGateway), "outbox(data)"), mask(c.SMSSecret),
+		c.TrustProxy, c.LogLevel, c.LogFormat)
+}
