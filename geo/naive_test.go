@@ -20,9 +20,10 @@ func newNaive() *naive {
 	}
 	n := &naive{}
 	for _, f := range fs {
-		if f.Kind == shape.County {
+		switch {
+		case f.Kind == shape.County:
 			n.counties = append(n.counties, f)
-		} else {
+		case f.Code == "130900": // only Cangzhou's outline repairs gaps
 			n.cities = append(n.cities, f)
 		}
 	}
@@ -55,7 +56,7 @@ func firstContaining(fs []shape.Feature, lng, lat float64) int {
 
 // locate mirrors the router's rules: the first county (code order)
 // containing the GCJ-02 point; else, inside a city outline, that city's
-// county with the nearest boundary (scaled by cos lat); else -1.
+// county with the nearest boundary (Cangzhou only) (scaled by cos lat); else -1.
 func (n *naive) locate(gLat, gLng float64) (string, bool) {
 	if i := firstContaining(n.counties, gLng, gLat); i >= 0 {
 		return n.counties[i].Code, false

@@ -11,6 +11,10 @@ import (
 	"open110/geo/internal/shape"
 )
 
+// gapRepairCities are the cities whose county polygons leave gaps inside
+// the city outline (geo/data/README.md): only Cangzhou.
+var gapRepairCities = map[string]bool{"130900": true}
+
 //go:embed data/hebei.bin
 var boundariesBin []byte
 
@@ -27,8 +31,8 @@ type Route struct {
 	Center Unit   // the unit whose 110 centre answers (County or City)
 	Reason string // ReasonOwnCenter or ReasonCityFallback
 	// Gap is true when the position lies in no county polygon but inside
-	// the city's outline (a known defect of the source data, mostly in
-	// Cangzhou); County is then the nearest county of that city.
+	// Cangzhou's outline (its source county data is coarse and leaves
+	// gaps); County is then the Cangzhou county with the nearest boundary.
 	Gap bool
 }
 
@@ -40,10 +44,10 @@ type Router struct {
 	cityOf   []int  // county feature index → city feature index
 	cityIdx  map[string]int
 	county   *layer
-	city     *layer
+	city     *layer     // outlines of gapRepairCities
 	near     *nearIndex // all county edges: the gap repair
 	outer    *nearIndex // the province's outer boundary: outside answers
-	inCity   [][]bool   // city index → allow-mask over county features
+	inRepair [][]bool   // repair-layer feature → allow-mask over county features
 	shapes   map[string][]shape.Polygon
 	own      atomic.Pointer[[]bool] // county feature index → runs own centre
 }
@@ -76,26 +80,38 @@ func Load() (*Router, error) {
 			return nil, fmt.Errorf("geo: boundary %s of kind %d for a %s", f.Code, f.Kind, u.Level)
 		}
 	}
-	r.inCity = make([][]bool, len(cities))
-	for i := range r.inCity {
-		r.inCity[i] = make([]bool, len(counties))
-	}
-	for i, u := range r.counties {
+	for _, u := range r.counties {
 		ci, ok := r.cityIdx[u.Parent]
 		if !ok {
 			return nil, fmt.Errorf("geo: county %s has no city outline %s", u.Code, u.Parent)
 		}
 		r.cityOf = append(r.cityOf, ci)
-		r.inCity[ci][i] = true
+	}
+	// Only cities whose county data is defective get the gap repair; other
+	// cities' counties are fine-grained, and a point outside them but inside
+	// echarts' coarser city outline is a disagreement between sources at the
+	// province border, not a gap: it stays outside (never a guess).
+	var repair []shape.Feature
+	for _, f := range cities {
+		if gapRepairCities[f.Code] {
+			repair = append(repair, f)
+		}
 	}
 	// The four indexes are independent; building them in parallel halves
 	// start-up time on a two-core machine.
 	var wg sync.WaitGroup
 	wg.Go(func() { r.county = buildLayer(counties) })
-	wg.Go(func() { r.city = buildLayer(cities) })
+	wg.Go(func() { r.city = buildLayer(repair) })
 	wg.Go(func() { r.near = buildNear(counties, false) })
 	wg.Go(func() { r.outer = buildNear(counties, true) })
 	wg.Wait()
+	for _, f := range repair {
+		mask := make([]bool, len(counties))
+		for i, u := range r.counties {
+			mask[i] = u.Parent == f.Code
+		}
+		r.inRepair = append(r.inRepair, mask)
+	}
 	all := make([]bool, len(counties))
 	for i := range all {
 		all[i] = true
@@ -161,11 +177,11 @@ func (r *Router) locate(gLat, gLng float64) (county int, gap bool) {
 	if i := r.county.lookup(x, y); i >= 0 {
 		return i, false
 	}
-	ci := r.city.lookup(x, y)
-	if ci < 0 {
+	ri := r.city.lookup(x, y)
+	if ri < 0 {
 		return -1, false
 	}
-	i, _, _ := r.near.nearest(x, y, math.Cos(gLat*math.Pi/180), r.inCity[ci])
+	i, _, _ := r.near.nearest(x, y, math.Cos(gLat*math.Pi/180), r.inRepair[ri])
 	return i, true
 }
 
