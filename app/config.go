@@ -117,6 +117,12 @@ func (c *Config) Validate() error {
 	if _, err := c.trustedProxies(); err != nil {
 		errs = append(errs, err)
 	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -20,7 +20,30 @@ func (a *App) registerPlatform() {
 	a.Mux.HandleFunc("GET /readyz", a.handleReady)
 	a.Mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{}))
 	a.Mux.HandleFunc("GET /api/v1/openapi.json", a.handleOpenAPI)
-	a.Mux.HandleFunc("/api/", api.NotFound)
+	a.Mux.HandleFunc("/api/", a.handleUnmatchedAPI)
+}
+
+// handleUnmatchedAPI answers API paths no feature claims: 405 when the path
+// exists for another method, else 404, both in the JSON error format. (The
+// catch-all keeps the web UI's "/" handler from answering API paths.)
+func (a *App) handleUnmatchedAPI(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := a.Mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		api.Fail(w, r, apperr.ErrMethodNotAllowed.Msg("method %s not allowed on %s", r.Method, r.URL.Path))
+		return
+	}
+	api.NotFound(w, r)
 }
 
 // handleReady answers 200 only when the database, bus and evidence store
