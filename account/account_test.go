@@ -363,7 +363,8 @@ func TestTOTPVector(t *testing.T) {
 	if err != nil || code != "287082" {
 		t.Fatalf("code %q, %v", code, err)
 	}
-	if !errors.Is(account.ErrTOTPInvalid, apperr.New(apperr.Unauthorized, "totp_invalid", "")) {
+	wrapped := fmt.Errorf("login: %w", apperr.New(apperr.Unauthorized, "totp_invalid", "another message"))
+	if !errors.Is(wrapped, account.ErrTOTPInvalid) {
 		t.Fatal("sentinel matching by code broken")
 	}
 }
