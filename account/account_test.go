@@ -34,7 +34,17 @@ type env struct {
 	audit  *audit.Log
 }
 
-func setup(t *testing.T, d *db.DB, cfg account.Config) *env {
+func setupCfg() account.Config { return account.Config{OTPPerIPHour: 1 << 30} }
+
+func (e *env) outboxAll(t testing.TB) []sms.Message {
+	msgs, err := sms.ReadOutbox(e.outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
+func setup(t testing.TB, d *db.DB, cfg account.Config) *env {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 	outbox := filepath.Join(t.TempDir(), "sms-outbox.jsonl")
