@@ -1,0 +1,344 @@
+// Package media is open110's real-time media: WebRTC signalling over a
+// WebSocket per alarm, a selective forwarding unit (pion/webrtc v4) in the
+// process with one room per alarm, evidence recording of the caller's
+// tracks into WebM segments kept in the blob store with SHA-256, one-time
+// video links for callers without the app, and an embedded TURN server.
+//
+// media plugs into alarm: it asks the alarm feature (through the small
+// Alarms interface below) who a principal is in an alarm and what kind the
+// alarm is; the alarm feature never imports media.
+package media
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"sync"
+	"time"
+
+	"open110/account"
+	"open110/audit"
+	"open110/platform/api"
+	"open110/platform/apperr"
+	"open110/platform/blob"
+	"open110/platform/db"
+	"open110/platform/sms"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Migrations is the media feature's schema (recorded segments, snapshots,
+// video links).
+func Migrations() db.Migrations {
+	sub, _ := fs.Sub(migrationsFS, "migrations")
+	return db.Migrations{Name: "media", FS: sub}
+}
+
+// Alarm is what media needs to know about an alarm.
+type Alarm struct {
+	ID          string
+	Kind        string // video|silent|voice|text|sms
+	State       string // queued|answered|closed|… (closed rooms are torn down)
+	Center      string // centre code
+	CallerID    string // citizen ID (for the audit subject); "" for SMS alarms
+	CallerPhone string // E.164, where known (target of a video link)
+}
+
+// Closed reports whether the alarm is over.
+func (a Alarm) Closed() bool {
+	switch a.State {
+	case "closed", "ended", "abandoned", "cancelled":
+		return true
+	}
+	return false
+}
+
+// Grant is a principal's access to an alarm.
+type Grant struct {
+	Role  Role
+	Alarm Alarm
+}
+
+// Alarms is the alarm feature as media sees it.
+type Alarms interface {
+	// Access tells what p may do in alarm id: RoleCaller for the citizen who
+	// raised it, RoleDispatcher for the dispatcher who answered, RoleObserver
+	// for a supervisor (or the centre's dispatchers) who may watch. An alarm
+	// p may not see: an error with code not_found (404); p may see it but
+	// has no media role: RoleNone.
+	Access(ctx context.Context, p account.Principal, id string) (Grant, error)
+	// Get returns an alarm without an access check (for video links and
+	// housekeeping). Missing: an error with code not_found.
+	Get(ctx context.Context, id string) (Alarm, error)
+}
+
+// Config holds the media settings. The zero value works on one machine.
+type Config struct {
+	// DataDir holds in-progress recording segments (<DataDir>/media/rec).
+	DataDir string
+	// PublicURL is the base URL citizens open (video links): e.g.
+	// "https://110.example.cn". Default: the request's own origin.
+	PublicURL string
+
+	// UDPAddr, when set ("0.0.0.0:8112"), carries all WebRTC media on one
+	// UDP socket (firewall friendly, and writes are batched with sendmmsg).
+	// Empty: one ephemeral UDP port per peer connection (pion's default).
+	UDPAddr string
+	// TCPAddr, when set, accepts ICE over TCP (RFC 6544, passive) there: the
+	// fallback for networks that block UDP.
+	TCPAddr string
+	// PublicIPs are announced as host candidates instead of the local
+	// addresses (a server behind 1:1 NAT).
+	PublicIPs []string
+	// Loopback includes 127.0.0.1 candidates (tests and single-host demos);
+	// LoopbackOnly gathers nothing else.
+	Loopback, LoopbackOnly bool
+
+	// TURN: the embedded TURN server listens on TURNAddr (UDP and TCP, same
+	// port) when set; TURNSecret signs short-lived credentials (REST style).
+	// TURNPublicIP is the relay address announced to clients.
+	TURNAddr     string
+	TURNSecret   string
+	TURNPublicIP string
+	TURNRealm    string
+	// ICEServers are extra STUN/TURN URLs handed to clients (e.g. a TURN
+	// server on TCP/TLS 443). Credentials, if any, are the static ones given.
+	ICEServers []ICEServer
+	// CredentialTTL is how long TURN credentials last (default 1h).
+	CredentialTTL time.Duration
+
+	// SegmentDuration is the target recording segment length (default 10s).
+	SegmentDuration time.Duration
+	// ConnectTimeout: a caller whose media has not connected by then is told
+	// so the app falls back to text and offers 110/12110 (default 8s).
+	ConnectTimeout time.Duration
+	// LinkTTL: video links expire after it (default 10m).
+	LinkTTL time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.SegmentDuration <= 0 {
+		c.SegmentDuration = 10 * time.Second
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = 8 * time.Second
+	}
+	if c.LinkTTL <= 0 {
+		c.LinkTTL = 10 * time.Minute
+	}
+	if c.CredentialTTL <= 0 {
+		c.CredentialTTL = time.Hour
+	}
+	if c.TURNRealm == "" {
+		c.TURNRealm = "open110"
+	}
+}
+
+// Deps are the parts media works with.
+type Deps struct {
+	DB     *db.DB
+	Blob   blob.Store
+	Audit  *audit.Log
+	Alarms Alarms
+	SMS    sms.Sender
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// Service is the media feature.
+type Service struct {
+	cfg   Config
+	d     Deps
+	log   *slog.Logger
+	now   func() time.Time
+	sfu   *sfu
+	store *store
+	up    *uploader
+	turn  *turnServer
+
+	mu    sync.Mutex
+	rooms map[string]*room
+
+	tickets   tickets
+	linkLimit *api.Limiter
+
+	closeOnce sync.Once
+}
+
+// New builds the media service: the SFU's pion API, the upload queue, and
+// (when configured) the TURN server and shared UDP/TCP sockets. Close
+// releases them.
+func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
+	cfg.defaults()
+	if d.DB == nil || d.Blob == nil || d.Audit == nil || d.Alarms == nil {
+		return nil, errors.New("media: DB, Blob, Audit and Alarms are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Service{cfg: cfg, d: d, log: d.Log.With("feature", "media"), now: d.Now, rooms: map[string]*room{},
+		linkLimit: api.NewLimiter(30, 10, d.Now)}
+	s.store = &store{db: d.DB, now: d.Now}
+	var err error
+	if s.sfu, err = newSFU(cfg, s.log); err != nil {
+		return nil, err
+	}
+	s.up = newUploader(s.store, d.Blob, s.log)
+	if cfg.TURNAddr != "" {
+		if s.turn, err = startTURN(cfg, s.log); err != nil {
+			s.sfu.close()
+			s.up.close()
+			return nil, err
+		}
+	}
+	if err := s.recoverSegments(ctx); err != nil {
+		s.log.Warn("recovering unfinished segments", "err", err)
+	}
+	return s, nil
+}
+
+// Close ends every room (finishing and uploading recordings) and stops the
+// sockets and the TURN server.
+func (s *Service) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		rooms := make([]*room, 0, len(s.rooms))
+		for _, r := range s.rooms {
+			rooms = append(rooms, r)
+		}
+		s.mu.Unlock()
+		for _, r := range rooms {
+			r.close("server_shutdown")
+		}
+		s.up.close()
+		if s.turn != nil {
+			s.turn.close()
+		}
+		s.sfu.close()
+	})
+	return nil
+}
+
+// Run does background housekeeping until ctx ends: rooms of alarms that
+// have closed are torn down (the event-driven path is AlarmClosed).
+func (s *Service) Run(ctx context.Context) error {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		s.mu.Lock()
+		ids := make([]string, 0, len(s.rooms))
+		for id := range s.rooms {
+			ids = append(ids, id)
+		}
+		s.mu.Unlock()
+		for _, id := range ids {
+			a, err := s.d.Alarms.Get(ctx, id)
+			if err == nil && a.Closed() || apperr.CodeOf(err) == "not_found" {
+				s.AlarmClosed(ctx, id)
+			}
+		}
+	}
+}
+
+// AlarmClosed ends the alarm's room: peers are told and disconnected, the
+// last segment is finished and stored, and the recording manifest is
+// appended to the audit chain. Safe to call more than once and for alarms
+// that never had media. The wiring calls it on the alarm feature's
+// "closed" event.
+func (s *Service) AlarmClosed(ctx context.Context, alarmID string) {
+	s.mu.Lock()
+	r := s.rooms[alarmID]
+	s.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.close("alarm_closed")
+	if err := s.writeManifest(ctx, alarmID); err != nil {
+		s.log.Error("recording manifest", "alarm", alarmID, "err", err)
+	}
+}
+
+// AlarmAnswered tells the room that a dispatcher answered, so the caller's
+// page can show it. The wiring calls it on the alarm feature's "answered"
+// event; media also learns of the answer when the dispatcher connects.
+func (s *Service) AlarmAnswered(alarmID string) {
+	s.mu.Lock()
+	r := s.rooms[alarmID]
+	s.mu.Unlock()
+	if r != nil {
+		r.broadcast(signal{Type: "state", State: "answered"})
+	}
+}
+
+// roomFor returns the live room of an alarm, creating it.
+func (s *Service) roomFor(a Alarm, viaLink bool) (*room, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.rooms[a.ID]; ok && !r.isClosed() {
+		if viaLink {
+			r.setLink()
+		}
+		return r, nil
+	}
+	if _, ok := rulesFor(a.Kind, viaLink); !ok {
+		return nil, ErrNoMedia
+	}
+	r := newRoom(s, a, viaLink)
+	s.rooms[a.ID] = r
+	return r, nil
+}
+
+func (s *Service) dropRoom(r *room) {
+	s.mu.Lock()
+	if s.rooms[r.alarm.ID] == r {
+		delete(s.rooms, r.alarm.ID)
+	}
+	s.mu.Unlock()
+}
+
+// Stats is a snapshot of the SFU's counters (for /metrics and benchmarks).
+type Stats struct {
+	Rooms            int
+	Participants     int
+	PacketsIn        uint64
+	PacketsOut       uint64
+	BytesOut         uint64
+	SegmentsUploaded uint64
+}
+
+// Stats returns the current counters.
+func (s *Service) Stats() Stats {
+	s.mu.Lock()
+	st := Stats{Rooms: len(s.rooms)}
+	for _, r := range s.rooms {
+		st.Participants += r.participantCount()
+	}
+	s.mu.Unlock()
+	st.PacketsIn = s.sfu.packetsIn.Load()
+	st.PacketsOut = s.sfu.packetsOut.Load()
+	st.BytesOut = s.sfu.bytesOut.Load()
+	st.SegmentsUploaded = s.up.uploaded.Load()
+	return st
+}
+
+// Errors.
+var (
+	ErrNoMedia      = apperr.New(apperr.Conflict, "no_media", "this alarm has no live media (text and SMS alarms need a video link)")
+	ErrNotInAlarm   = apperr.New(apperr.Forbidden, "not_in_alarm", "you have no media role in this alarm")
+	ErrAlarmClosed  = apperr.New(apperr.Conflict, "alarm_closed", "the alarm is closed")
+	ErrLinkInvalid  = apperr.New(apperr.NotFound, "link_invalid", "this video link is invalid, used or expired")
+	ErrConsent      = apperr.New(apperr.Invalid, "consent_required", "the caller must consent to stream video")
+	ErrNoRecording  = apperr.New(apperr.NotFound, "recording_not_found", "no such recording segment")
+	ErrReasonNeeded = apperr.New(apperr.Invalid, "reason_required", "give a reason for viewing evidence")
+)
