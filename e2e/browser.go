@@ -465,4 +465,3 @@ func (tb *Tab) SetLocalStorage(key, value string) {
 		tb.fail("localStorage: %v", err)
 	}
 }
-

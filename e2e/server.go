@@ -236,4 +236,3 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return strings.ToValidUTF8(s.b.String(), "?")
 }
-
