@@ -116,9 +116,9 @@ type Routing struct {
 	// province (no usable position), outside (the fix lies outside Hebei).
 	By                  string  `json:"by"`
 	OutsideJurisdiction bool    `json:"outside_jurisdiction,omitempty"`
-	Nearest             *Center `json:"nearest,omitempty"`      // outside: the nearest Hebei centre
-	NearestM            float64 `json:"nearest_m,omitempty"`    // outside: distance to it
-	Reason              string  `json:"reason,omitempty"`       // human explanation
+	Nearest             *Center `json:"nearest,omitempty"`     // outside: the nearest Hebei centre
+	NearestM            float64 `json:"nearest_m,omitempty"`   // outside: distance to it
+	Reason              string  `json:"reason,omitempty"`      // human explanation
 	Home                string  `json:"home_center,omitempty"` // the first centre routing chose
 }
 

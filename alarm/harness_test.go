@@ -24,9 +24,9 @@ import (
 
 // Places (WGS-84) and where they route.
 var (
-	museum   = Position{Lat: 38.0427, Lng: 114.5217, AccuracyM: 15} // 河北博物院 → 130102 长安区
-	station  = Position{Lat: 38.0103, Lng: 114.4825, AccuracyM: 30} // 石家庄站 → 130104 桥西区
-	beijing  = Position{Lat: 39.9087, Lng: 116.3975, AccuracyM: 10} // 天安门: outside Hebei
+	museum    = Position{Lat: 38.0427, Lng: 114.5217, AccuracyM: 15} // 河北博物院 → 130102 长安区
+	station   = Position{Lat: 38.0103, Lng: 114.4825, AccuracyM: 30} // 石家庄站 → 130104 桥西区
+	beijing   = Position{Lat: 39.9087, Lng: 116.3975, AccuracyM: 10} // 天安门: outside Hebei
 	smsSecret = []byte("test-sms-secret")
 )
 

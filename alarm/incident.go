@@ -51,7 +51,7 @@ type Callback struct {
 
 // Incident is the alarm's record.
 type Incident struct {
-	AlarmID     string     `json:"alarm_id"`
+	AlarmID string `json:"alarm_id"`
 	IncidentInput
 	Disposition string     `json:"disposition,omitempty"`
 	Units       []Unit     `json:"units"`

@@ -65,7 +65,9 @@ func TestRolesAndAuthorize(t *testing.T) {
 	}
 	handler := account.Principal{Kind: account.Officer, Username: "h130102", Role: account.Handler, Center: "130102"}
 	v := View{State: Queued, CallerID: "c1", RaisedByID: "g1", Active: []string{"130102", "130100"}, Past: []string{"130104"}}
-	within := func(o, c string) bool { return o == c || (o == "130000") || (o == "130100" && len(c) == 6 && c[:4] == "1301") }
+	within := func(o, c string) bool {
+		return o == c || (o == "130000") || (o == "130100" && len(c) == 6 && c[:4] == "1301")
+	}
 	roles := []struct {
 		p    account.Principal
 		want Role

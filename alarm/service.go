@@ -283,16 +283,16 @@ func (s *Service) RaiseFor(ctx context.Context, kind Kind, loc *Position, caller
 }
 
 type raiseInput struct {
-	kind                           Kind
-	loc                            *Position
-	idem, text                     string
-	links                          map[string]string
-	callerID, phone, raisedBy, ip  string
-	raisedByID                     string
-	routing                        *Routing // preset (SMS by cell/number); nil: route by loc
-	center                         string   // with routing
-	channel                        string   // message channel: app or sms
-	inTx                           func(ctx context.Context, w *wtx, alarmID string) error // extra work committed with the alarm
+	kind                          Kind
+	loc                           *Position
+	idem, text                    string
+	links                         map[string]string
+	callerID, phone, raisedBy, ip string
+	raisedByID                    string
+	routing                       *Routing                                                // preset (SMS by cell/number); nil: route by loc
+	center                        string                                                  // with routing
+	channel                       string                                                  // message channel: app or sms
+	inTx                          func(ctx context.Context, w *wtx, alarmID string) error // extra work committed with the alarm
 }
 
 func validIdemKey(k string) bool {

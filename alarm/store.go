@@ -60,12 +60,12 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanAlarm(sc scanner) (*row, error) {
 	var (
-		r                                          row
-		routing, links, suspicion, locSource       string
-		lat, lng, acc                              sql.NullFloat64
-		suspected                                  int
-		raisedAt, queuedAt, answeredAt, endedAt    int64
-		kind, state, center                        string
+		r                                       row
+		routing, links, suspicion, locSource    string
+		lat, lng, acc                           sql.NullFloat64
+		suspected                               int
+		raisedAt, queuedAt, answeredAt, endedAt int64
+		kind, state, center                     string
 	)
 	err := sc.Scan(&r.ID, &kind, &state, &center, &r.HomeCenter, &routing, &r.Overflow, &r.CallerID, &r.CallerPhone,
 		&r.RaisedBy, &r.RaisedByID, &links, &lat, &lng, &acc, &locSource, &r.LocationSeq, &r.LatestSeq, &r.MsgSeq,
