@@ -3,6 +3,7 @@ package geo
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"open110/geo/coord"
 	"open110/geo/internal/shape"
@@ -55,14 +56,25 @@ func checkRange(lat, lng float64) error {
 // outside builds the outside_jurisdiction error for a position in no county.
 func (r *Router) outside(lat, lng, gLat, gLng float64) error {
 	i, px, py := r.outer.nearest(gLng*shape.Scale, gLat*shape.Scale, math.Cos(gLat*math.Pi/180), nil)
-	// The boundary is GCJ-02; measure in WGS-84 from the caller's position.
-	bLat, bLng := coord.GCJ02ToWGS84(py/shape.Scale, px/shape.Scale)
-	oe := &OutsideError{NearestCounty: r.counties[i], NearestCenter: r.centerFor(i), DistanceM: math.Round(coord.DistanceM(lat, lng, bLat, bLng))}
-	msg := fmt.Sprintf("position is outside Hebei's jurisdiction; nearest centre is %s, %.1f km away", oe.NearestCenter.Name, oe.DistanceM/1000)
-	return ErrOutside.Msg("%s", msg).
-		With("nearest_center", unitRef{oe.NearestCenter.Code, oe.NearestCenter.Name}).
-		With("distance_m", oe.DistanceM).
-		Wrap(oe)
+	// Measured between GCJ-02 positions: the offset field changes by a few
+	// metres per kilometre, so this is within 0.5% of the WGS-84 distance
+	// and saves the iterative inverse conversion.
+	oe := &OutsideError{NearestCounty: r.counties[i], NearestCenter: r.centerFor(i),
+		DistanceM: math.Round(coord.DistanceM(gLat, gLng, py/shape.Scale, px/shape.Scale))}
+	// Built directly (not with apperr's With, which copies the details map
+	// per field): outside answers are half of a uniform sample of the
+	// bounding box, so their cost shows.
+	return &apperr.Error{
+		Kind: apperr.NotFound,
+		Code: CodeOutsideJurisdiction,
+		Message: "position is outside Hebei's jurisdiction; nearest centre is " + oe.NearestCenter.Name + ", " +
+			strconv.FormatFloat(oe.DistanceM/1000, 'f', 1, 64) + " km away",
+		Details: map[string]any{
+			"nearest_center": unitRef{oe.NearestCenter.Code, oe.NearestCenter.Name},
+			"distance_m":     oe.DistanceM,
+		},
+		Err: oe,
+	}
 }
 
 // swappedError answers a position whose latitude is out of range but which,
@@ -92,16 +104,6 @@ const HintSwapped = "lat/lng look swapped"
 // (with a margin): Hebei's longitudes, 113–120, are impossible latitudes.
 func swappedBBox(lat, lng float64) bool {
 	return lat >= 113 && lat <= 120.5 && lng >= 35.5 && lng <= 43
-}
-
-// inside reports whether a WGS-84 position lies in a Hebei county.
-func (r *Router) inside(lat, lng float64) bool {
-	if checkRange(lat, lng) != nil {
-		return false
-	}
-	gLat, gLng := coord.WGS84ToGCJ02(lat, lng)
-	i, _ := r.locate(gLat, gLng)
-	return i >= 0
 }
 
 // unitRef is a unit's wire form in responses: {"code","name"}.

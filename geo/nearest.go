@@ -1,102 +1,138 @@
 package geo
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"open110/geo/internal/shape"
 )
 
 // nearIndex answers "which county boundary is nearest to this point" for
 // points in no county: outside the province (to name the nearest centre)
-// and in gaps of the data (the Cangzhou repair). A coarse grid of edge lists
-// is searched ring by ring outwards until no unvisited cell can hold a
-// closer edge.
-const nearCellUnits = 64 // 1/16°
+// and in gaps of the Cangzhou data. It is a static R-tree packed with the
+// Sort-Tile-Recursive method (8 entries a node) searched depth-first,
+// nearest child first, pruning by bounding-box distance: a few hundred
+// distance computations and no allocation for any point on Earth.
+const rtreeFanout = 8
 
 type seg struct {
 	x1, y1, x2, y2 float32
 	feature        int32
 }
 
+type rnode struct {
+	minX, minY, maxX, maxY float32
+	first, count           int32 // children: nodes of the level below, or segs for leaves
+}
+
 type nearIndex struct {
-	x0, y0 float64
-	nx, ny int
-	off    []int32 // cell c holds segs[off[c]:off[c+1]]
 	segs   []seg
+	levels [][]rnode // levels[0] are leaves; the last level holds the root
 }
 
 // buildNear indexes the features' edges. With outerOnly, an edge that
 // another ring has in reverse (a shared border) is left out: for a point in
 // no polygon the nearest point of the union lies on its outer boundary, and
-// dropping internal borders makes "outside" answers several times faster.
+// dropping internal borders makes "outside" answers faster.
 func buildNear(features []shape.Feature, outerOnly bool) *nearIndex {
+	// An edge is shared when a different part has it reversed. Spikes (an
+	// edge and its reverse in the same ring) are kept: their tip can be the
+	// nearest point.
 	type dir struct{ a, b shape.Point }
-	var shared map[dir]bool
+	var owner map[dir]int32 // part index + 1, or -1 for several parts
 	if outerOnly {
-		shared = make(map[dir]bool, 1<<18)
+		owner = make(map[dir]int32, 1<<18)
+		pi := int32(0)
 		for _, f := range features {
 			for _, p := range f.Polygons {
+				pi++
 				for _, r := range p {
 					for i := range r {
-						shared[dir{r[i], r[(i+1)%len(r)]}] = true
+						k := dir{r[i], r[(i+1)%len(r)]}
+						if o, ok := owner[k]; ok && o != pi {
+							owner[k] = -1
+						} else {
+							owner[k] = pi
+						}
 					}
 				}
 			}
 		}
 	}
-	minX, minY := int32(math.MaxInt32), int32(math.MaxInt32)
-	maxX, maxY := int32(math.MinInt32), int32(math.MinInt32)
-	var all []seg
+	n := &nearIndex{}
+	pi := int32(0)
 	for fi, f := range features {
 		for _, p := range f.Polygons {
+			pi++
 			for _, r := range p {
 				for i := range r {
 					a, b := r[i], r[(i+1)%len(r)]
-					minX, minY = min(minX, a.X), min(minY, a.Y)
-					maxX, maxY = max(maxX, a.X), max(maxY, a.Y)
-					if outerOnly && shared[dir{b, a}] {
+					if o := owner[dir{b, a}]; outerOnly && o != 0 && o != pi {
 						continue
 					}
-					all = append(all, seg{float32(a.X), float32(a.Y), float32(b.X), float32(b.Y), int32(fi)})
+					n.segs = append(n.segs, seg{float32(a.X), float32(a.Y), float32(b.X), float32(b.Y), int32(fi)})
 				}
 			}
 		}
 	}
-	n := &nearIndex{x0: float64(minX), y0: float64(minY)}
-	n.nx = int(maxX-minX)/nearCellUnits + 1
-	n.ny = int(maxY-minY)/nearCellUnits + 1
-	cellsOf := func(s seg, fn func(c int)) {
-		cx0, cx1 := n.col(float64(min(s.x1, s.x2))), n.col(float64(max(s.x1, s.x2)))
-		cy0, cy1 := n.row(float64(min(s.y1, s.y2))), n.row(float64(max(s.y1, s.y2)))
-		for cy := cy0; cy <= cy1; cy++ {
-			for cx := cx0; cx <= cx1; cx++ {
-				fn(cy*n.nx + cx)
-			}
-		}
+	// Leaves over segments, then levels over nodes, each packed by STR.
+	segBox := func(s seg) rnode {
+		return rnode{minX: min(s.x1, s.x2), minY: min(s.y1, s.y2), maxX: max(s.x1, s.x2), maxY: max(s.y1, s.y2)}
 	}
-	count := make([]int32, n.nx*n.ny+1)
-	for _, s := range all {
-		cellsOf(s, func(c int) { count[c+1]++ })
-	}
-	for i := 1; i < len(count); i++ {
-		count[i] += count[i-1]
-	}
-	n.off = count
-	n.segs = make([]seg, count[len(count)-1])
-	fill := make([]int32, n.nx*n.ny)
-	copy(fill, count)
-	for _, s := range all {
-		cellsOf(s, func(c int) { n.segs[fill[c]] = s; fill[c]++ })
+	strSort(n.segs, func(s seg) (float32, float32) { return s.x1 + s.x2, s.y1 + s.y2 })
+	level := pack(len(n.segs), func(i int) rnode { return segBox(n.segs[i]) })
+	n.levels = append(n.levels, level)
+	for len(level) > 1 {
+		strSort(level, func(r rnode) (float32, float32) { return r.minX + r.maxX, r.minY + r.maxY })
+		below := level
+		level = pack(len(below), func(i int) rnode { return below[i] })
+		n.levels = append(n.levels, level)
 	}
 	return n
 }
 
-func (n *nearIndex) col(x float64) int {
-	return min(max(int(math.Floor((x-n.x0)/nearCellUnits)), 0), n.nx-1)
+// strSort orders items Sort-Tile-Recursive: into vertical slices by x,
+// each sorted by y, so consecutive runs of rtreeFanout are compact.
+func strSort[T any](items []T, centre func(T) (float32, float32)) {
+	slices.SortFunc(items, func(a, b T) int {
+		ax, _ := centre(a)
+		bx, _ := centre(b)
+		return cmp.Compare(ax, bx)
+	})
+	leaves := (len(items) + rtreeFanout - 1) / rtreeFanout
+	slabs := int(math.Ceil(math.Sqrt(float64(leaves))))
+	per := slabs * rtreeFanout
+	for i := 0; i < len(items); i += per {
+		s := items[i:min(i+per, len(items))]
+		slices.SortFunc(s, func(a, b T) int {
+			_, ay := centre(a)
+			_, by := centre(b)
+			return cmp.Compare(ay, by)
+		})
+	}
 }
 
-func (n *nearIndex) row(y float64) int {
-	return min(max(int(math.Floor((y-n.y0)/nearCellUnits)), 0), n.ny-1)
+// pack groups n consecutive children into nodes of rtreeFanout.
+func pack(n int, box func(i int) rnode) []rnode {
+	var out []rnode
+	for i := 0; i < n; i += rtreeFanout {
+		nd := rnode{minX: math.MaxFloat32, minY: math.MaxFloat32, maxX: -math.MaxFloat32, maxY: -math.MaxFloat32, first: int32(i), count: int32(min(rtreeFanout, n-i))}
+		for j := i; j < i+int(nd.count); j++ {
+			b := box(j)
+			nd.minX, nd.minY = min(nd.minX, b.minX), min(nd.minY, b.minY)
+			nd.maxX, nd.maxY = max(nd.maxX, b.maxX), max(nd.maxY, b.maxY)
+		}
+		out = append(out, nd)
+	}
+	return out
+}
+
+// boxDist2 is the squared scaled distance from (x, y) to the node's box.
+func boxDist2(b *rnode, x, y, kx float64) float64 {
+	dx := max(float64(b.minX)-x, 0, x-float64(b.maxX)) * kx
+	dy := max(float64(b.minY)-y, 0, y-float64(b.maxY))
+	return dx*dx + dy*dy
 }
 
 // nearest returns the feature whose boundary is closest to (x, y) (data
@@ -104,41 +140,60 @@ func (n *nearIndex) row(y float64) int {
 // isotropic), restricted to features for which allow is true (nil: all),
 // and the closest boundary point. Ties go to the lower feature index.
 func (n *nearIndex) nearest(x, y, kx float64, allow []bool) (feature int, px, py float64) {
-	cx, cy := n.col(x), n.row(y)
-	feature, best := -1, math.Inf(1)
-	for k := 0; k <= max(n.nx, n.ny); k++ {
-		for gy := cy - k; gy <= cy+k; gy++ {
-			if gy < 0 || gy >= n.ny {
+	st := nearState{x: x, y: y, kx: kx, allow: allow, best: math.Inf(1), feature: -1}
+	root := len(n.levels) - 1
+	if len(n.levels[root]) > 0 {
+		n.search(root, 0, &st)
+	}
+	return st.feature, st.px, st.py
+}
+
+type nearState struct {
+	x, y, kx     float64
+	allow        []bool
+	best, px, py float64
+	feature      int
+}
+
+// search visits a node's children nearest first, skipping any whose box is
+// farther than the best so far. Recursion depth is the tree height (≤ 5).
+func (n *nearIndex) search(level int, idx int32, st *nearState) {
+	nd := &n.levels[level][idx]
+	if level == 0 {
+		for _, s := range n.segs[nd.first : nd.first+nd.count] {
+			if st.allow != nil && !st.allow[s.feature] {
 				continue
 			}
-			step := 2 * k // only the ring's border cells, except on its top and bottom rows
-			if gy == cy-k || gy == cy+k || k == 0 {
-				step = 1
-			}
-			for gx := cx - k; gx <= cx+k; gx += step {
-				if gx < 0 || gx >= n.nx {
-					continue
-				}
-				c := gy*n.nx + gx
-				for _, s := range n.segs[n.off[c]:n.off[c+1]] {
-					if allow != nil && !allow[s.feature] {
-						continue
-					}
-					qx, qy, d := closest(s, x, y, kx)
-					if d < best || (d == best && int(s.feature) < feature) {
-						feature, best, px, py = int(s.feature), d, qx, qy
-					}
-				}
+			qx, qy, d := closest(s, st.x, st.y, st.kx)
+			if d < st.best || (d == st.best && int(s.feature) < st.feature) {
+				st.feature, st.best, st.px, st.py = int(s.feature), d, qx, qy
 			}
 		}
-		// Every unvisited cell is at least k whole cells away in x or y, also
-		// when the point lies off the grid (the start cell is its clamp), and
-		// x distances shrink by at most kx.
-		if feature >= 0 && math.Sqrt(best) <= float64(k)*nearCellUnits*kx {
+		return
+	}
+	var ds [rtreeFanout]float64
+	var ids [rtreeFanout]int32
+	cnt := 0
+	below := n.levels[level-1]
+	for c := nd.first; c < nd.first+nd.count; c++ {
+		d := boxDist2(&below[c], st.x, st.y, st.kx)
+		if d > st.best {
+			continue
+		}
+		// insertion into the sorted prefix (ascending distance)
+		j := cnt
+		for ; j > 0 && ds[j-1] > d; j-- {
+			ds[j], ids[j] = ds[j-1], ids[j-1]
+		}
+		ds[j], ids[j] = d, c
+		cnt++
+	}
+	for k := range cnt {
+		if ds[k] > st.best {
 			break
 		}
+		n.search(level-1, ids[k], st)
 	}
-	return feature, px, py
 }
 
 // closest returns the point of s nearest to (x, y) and the squared scaled

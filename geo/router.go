@@ -218,3 +218,19 @@ func (r *Router) centerFor(i int) Unit {
 	}
 	return r.cities[r.cityOf[i]]
 }
+
+// County returns the county-level unit containing a WGS-84 position (with
+// Cangzhou's gap repair), or false when the position is invalid or outside
+// Hebei. It is Route's decision without the outside answer's nearest-centre
+// search: allocation-free for every input.
+func (r *Router) County(lat, lng float64) (Unit, bool) {
+	if checkRange(lat, lng) != nil {
+		return Unit{}, false
+	}
+	gLat, gLng := coord.WGS84ToGCJ02(lat, lng)
+	i, _ := r.locate(gLat, gLng)
+	if i < 0 {
+		return Unit{}, false
+	}
+	return r.counties[i], true
+}

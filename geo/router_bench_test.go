@@ -15,7 +15,11 @@ func benchPoints(n int, inside *Router) [][2]float64 {
 	var pts [][2]float64
 	for len(pts) < n {
 		p := [2]float64{36.0 + rng.Float64()*6.7, 113.4 + rng.Float64()*6.5}
-		if inside != nil && !inside.inside(p[0], p[1]) {
+		if inside == nil {
+			pts = append(pts, p)
+			continue
+		}
+		if _, ok := inside.County(p[0], p[1]); !ok {
 			continue
 		}
 		pts = append(pts, p)
@@ -37,6 +41,21 @@ func BenchmarkRoute(b *testing.B) {
 		if _, err := r.Route(p[0], p[1]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCountyBBox is the routing decision alone (no nearest-centre
+// search for outside points) over the bounding-box mix: never allocates.
+func BenchmarkCountyBBox(b *testing.B) {
+	r, err := Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pts := benchPoints(1<<14, nil)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := pts[i&(len(pts)-1)]
+		r.County(p[0], p[1])
 	}
 }
 

@@ -20,9 +20,9 @@ var renamed = map[string]string{
 }
 
 // mergedInto handles Xingtai's 2020 redistricting: 邢台县 (130521) was
-// abolished; most of it (15 of its 19 townships, the whole west) went to
-// 桥西区, renamed 信都区 and keeping 130503; four eastern townships (东汪,
-// 王快, 祝村, 晏家屯) went to 桥东区, renamed 襄都区 and keeping 130502. The
+// abolished; most of it (the whole west) went to 桥西区, renamed 信都区 and
+// keeping 130503; a few eastern townships (东汪, 王快, 祝村, 晏家屯, as we
+// read the approval) went to 桥东区, renamed 襄都区 and keeping 130502. The
 // source has no township boundaries, so all of former 邢台县 is dissolved
 // into 信都区 — a documented approximation inside one city.
 var mergedInto = map[string]string{
