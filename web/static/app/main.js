@@ -92,13 +92,19 @@ const router = createRouter({
 });
 
 function topbar() {
-  const who = me?.phone ? h('span', { class: 'who' }, t('app.signedInAs', { phone: me.phone })) : null;
+  const who = me?.phone ? h('span', { class: 'who' }, t('app.signedInAs', { phone: prettyPhone(me.phone) })) : null;
   return h('header', { class: 'topbar' },
     h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, icon('badge', { size: 26 }), h('b', null, '110')), h('span', { class: 'brand-name' }, t('app.name'))),
     h('div', { class: 'topbar-actions' },
       langSwitch(lang, setLang),
       token() ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('common.signOut'), title: t('common.signOut'), 'data-action': 'signout', onclick: signOut }, icon('logout', { size: 20 })) : null),
     who);
+}
+
+/** "+8613800138000" → "138 0013 8000": how people read their own number. */
+function prettyPhone(p) {
+  const d = String(p).replace(/^\+86/, '').replace(/\D/g, '');
+  return d.length === 11 ? d.slice(0, 3) + ' ' + d.slice(3, 7) + ' ' + d.slice(7) : p;
 }
 
 router.add('/', (ctx) => h('div', { class: 'page' }, topbar(), renderHome(ctx, { features, badges })));

@@ -14,7 +14,7 @@ import features from './features.js';
 addStrings({
   'zh-CN': {
     'console.title': '110接警台',
-    'console.product': '110指挥中心 接警工作台',
+    'console.product': '接警工作台',
     'console.signin.title': '民警登录',
     'console.signin.username': '用户名',
     'console.signin.password': '密码',
@@ -32,7 +32,7 @@ addStrings({
   },
   en: {
     'console.title': '110 Console',
-    'console.product': '110 Command Centre · Dispatch',
+    'console.product': 'Dispatch console',
     'console.signin.title': 'Officer sign-in',
     'console.signin.username': 'Username',
     'console.signin.password': 'Password',

@@ -34,9 +34,20 @@ const signedOut = new Set();
 const connectivity = new Set();
 let online = true;
 
+let probe = null;
+
 function setOnline(v) {
   if (v === online) return;
   online = v;
+  // While offline, ask /healthz every 10 s so the banner goes away by
+  // itself once the server answers again (not only after the next request).
+  clearInterval(probe);
+  probe = v ? null : setInterval(async () => {
+    try {
+      const r = await fetch('/healthz', { cache: 'no-store', credentials: 'omit' });
+      if (r.ok) setOnline(true);
+    } catch { /* still offline */ }
+  }, 10000);
   for (const fn of connectivity) fn(v);
 }
 

@@ -2,10 +2,9 @@
 // supervisors and admins. A small but complete example of a console
 // feature module (see web/README.md).
 
-import { h } from '../../shared/ui.js';
+import { h, errorText } from '../../shared/ui.js';
 import { t } from '../../shared/i18n.js';
 import { api } from '../../shared/api.js';
-import { errorText } from '../../shared/ui.js';
 
 const LEVELS = ['province', 'city', 'county'];
 
@@ -17,14 +16,15 @@ async function render(ctx) {
     return h('section', { class: 'panel' }, h('header', { class: 'panel-hdr' }, h('h1', null, t('centers.title'))), h('p', { class: 'form-msg' }, errorText(e)));
   }
   const active = list.filter((c) => c.active);
+  const byCode = new Map(list.map((c) => [c.code, c]));
   const counts = Object.fromEntries(LEVELS.map((l) => [l, active.filter((c) => c.level === l).length]));
   return h('section', { class: 'panel' },
     h('header', { class: 'panel-hdr' }, h('h1', null, t('centers.title')),
       h('p', { class: 'muted' }, t('centers.summary', { n: active.length, city: counts.city, county: counts.county }))),
     h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
-      h('thead', null, h('tr', null, h('th', null, t('centers.code')), h('th', null, t('centers.name')), h('th', null, t('centers.level')), h('th', null, t('centers.phone')))),
+      h('thead', null, h('tr', null, h('th', null, t('centers.code')), h('th', null, t('centers.name')), h('th', null, t('centers.level')), h('th', null, t('centers.parent')), h('th', null, t('centers.phone')))),
       h('tbody', null, active.map((c) => h('tr', { class: c.code === ctx.shell.me()?.center?.code ? 'mine' : null },
-        h('td', { class: 'mono' }, c.code), h('td', null, c.name), h('td', null, t('centers.level.' + c.level)), h('td', { class: 'mono' }, c.phone || '—')))))));
+        h('td', { class: 'mono' }, c.code), h('td', null, c.name), h('td', null, t('centers.level.' + c.level)), h('td', null, byCode.get(c.parent)?.name || '—'), h('td', { class: 'mono' }, c.phone || '—')))))));
 }
 
 export default {
@@ -38,6 +38,7 @@ export default {
       'centers.name': '名称',
       'centers.level': '级别',
       'centers.phone': '电话',
+      'centers.parent': '上级指挥中心',
       'centers.level.province': '省级',
       'centers.level.city': '市级',
       'centers.level.county': '县级',
@@ -50,6 +51,7 @@ export default {
       'centers.name': 'Name',
       'centers.level': 'Level',
       'centers.phone': 'Phone',
+      'centers.parent': 'Parent centre',
       'centers.level.province': 'Province',
       'centers.level.city': 'City',
       'centers.level.county': 'County',
