@@ -210,5 +210,3 @@ func flat(st settings.Settings) map[string]string {
 }
 
 func sortStrings(s []string) []string { sort.Strings(s); return s }
-
-

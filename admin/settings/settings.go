@@ -87,7 +87,7 @@ func Defaults() Settings {
 	return Settings{
 		OverflowAfterS: 20, AbandonAfterS: 60,
 		TripRetentionDays: 30, ClosedRetentionDays: 365, EvidenceRetentionDays: 3650, SessionRetentionDays: 7,
-		RateLimits: RateLimits{OTPPerPhoneDay: 10, OTPPerIPHour: 30, LoginPerIPMinute: 30, AlarmsPerPhoneHour: 3},
+		RateLimits:   RateLimits{OTPPerPhoneDay: 10, OTPPerIPHour: 30, LoginPerIPMinute: 30, AlarmsPerPhoneHour: 3},
 		QuickPhrases: []string{}, TURN: TURN{URLs: []string{}},
 	}
 }
