@@ -180,3 +180,31 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
+
+// Inside ../shared/tools/in-netns, Chromium gathers ICE candidates and two
+// peers in one page connect over 127.0.0.2: the ground the media tests
+// stand on. Elsewhere this skips (see RequireWebRTC).
+func TestWebRTCInNamespace(t *testing.T) {
+	RequireWebRTC(t)
+	b := NewBrowser(t)
+	ts := httptest.NewServer(web.Handler(web.Options{}))
+	defer ts.Close()
+	tab := b.NewTab("webrtc")
+	tab.Navigate(ts.URL + "/poster")
+	state := Eval[string](tab, `(async () => {
+		const a = new RTCPeerConnection(), b = new RTCPeerConnection();
+		a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+		b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+		const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+		stream.getTracks().forEach((tr) => a.addTrack(tr, stream));
+		await a.setLocalDescription(await a.createOffer());
+		await b.setRemoteDescription(a.localDescription);
+		await b.setLocalDescription(await b.createAnswer());
+		await a.setRemoteDescription(b.localDescription);
+		for (let i = 0; i < 100 && a.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 100));
+		return a.connectionState;
+	})()`)
+	if state != "connected" {
+		t.Fatalf("peer connection state %q, want connected", state)
+	}
+}
