@@ -284,3 +284,40 @@ func TestGapRepairCangzhou(t *testing.T) {
 		t.Fatal("no gap-repaired point among 40,000; the Cangzhou repair is not exercised")
 	}
 }
+
+// TestSetOwnCentersConcurrent: reconfiguring while routing is race-free and
+// every route sees one whole configuration or the other.
+func TestSetOwnCentersConcurrent(t *testing.T) {
+	r, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			set := []string{"130123"}
+			if i%2 == 1 {
+				set = nil
+			}
+			if err := r.SetOwnCenters(set); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		rt, err := r.Route(38.1475, 114.5769)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (rt.Reason == ReasonOwnCenter) != (rt.Center.Code == "130123") {
+			t.Fatalf("torn route %+v", rt)
+		}
+	}
+}
