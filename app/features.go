@@ -2,8 +2,12 @@ package app
 
 import (
 	"open110/account"
+	"open110/admin/settings"
+	"open110/alarm"
 	"open110/audit"
 	"open110/platform/db"
+	"open110/profile"
+	"open110/tip"
 )
 
 // migrations lists every feature's schema in dependency order. A feature
@@ -12,6 +16,10 @@ func migrations() []db.Migrations {
 	return []db.Migrations{
 		audit.Migrations(),
 		account.Migrations(),
+		alarm.Migrations(), // read by the admin dashboard and my data; the alarm wiring owns this line
+		settings.Migrations(),
+		profile.Migrations(),
+		tip.Migrations(),
 	}
 }
 
@@ -19,4 +27,6 @@ func migrations() []db.Migrations {
 // wire_<feature>.go file.
 var wirings = []func(*App) error{
 	wireGeo,
+	wireAdmin,
+	wireTip,
 }

@@ -1,0 +1,198 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"open110/account"
+	"open110/admin"
+	"open110/admin/settings"
+	"open110/alarm"
+	"open110/mydata"
+	"open110/platform/apperr"
+	"open110/profile"
+)
+
+// wireAdmin serves administration, the audit viewer, the supervisors'
+// dashboard, the citizens' emergency profiles and their PIPL rights (my
+// data), and runs the settings watcher and the retention jobs.
+//
+// The admin, profile and my-data features read alarms through small
+// interfaces; the adapters below implement them with the alarm service's
+// exported API (List, Access, Messages). Until the alarm wiring shares its
+// service on App, they use a reader instance on the same database: it only
+// reads (never raises, so its router is never asked), registers no metrics
+// and runs no timers.
+func wireAdmin(a *App) error {
+	st := settings.New(a.DB, a.Bus, a.Now, a.Log)
+	if err := st.Load(context.Background()); err != nil {
+		return err
+	}
+	a.AddRunner(st.Run)
+
+	alarms, err := alarm.New(alarm.Config{}, alarm.Deps{DB: a.DB, Bus: a.Bus, Router: readOnlyRouter{}, Audit: a.Audit, Now: a.Now, Log: a.Log})
+	if err != nil {
+		return err
+	}
+
+	adm, err := admin.New(admin.Deps{
+		DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Settings: st, Bus: a.Bus,
+		ReloadRouting: a.ReloadRouting, Locator: a.Router,
+		Alarms: dashboardAlarms{alarms}, Now: a.Now, Log: a.Log,
+	})
+	if err != nil {
+		return err
+	}
+	adm.Register(a.Mux)
+	a.AddRunner(adm.Run)
+	a.AddOpenAPI(admin.OpenAPI)
+
+	store, err := profile.NewStore(a.DB, a.Secret, a.Now)
+	if err != nil {
+		return err
+	}
+	(&profile.Service{Store: store, DB: a.DB, Audit: a.Audit, Alarms: profileAccess{alarms}}).Register(a.Mux)
+	a.AddOpenAPI(profile.OpenAPI)
+
+	md := &mydata.Service{
+		DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Now: a.Now, Log: a.Log,
+		Sources: []mydata.Source{alarmData{alarms}, profileData{store, a}},
+		// Not wired into "my data" yet: these features expose no per-citizen
+		// export and deletion yet (reported to the lead).
+		Missing: []string{"trips", "tips", "missing", "rewards", "media"},
+	}
+	md.Register(a.Mux)
+	a.AddOpenAPI(mydata.OpenAPI)
+	return nil
+}
+
+// readOnlyRouter refuses to route: the reader instance never raises alarms.
+type readOnlyRouter struct{}
+
+func (readOnlyRouter) Route(float64, float64) (alarm.RouteResult, error) {
+	return alarm.RouteResult{}, errors.New("app: the admin feature's alarm reader does not route")
+}
+func (readOnlyRouter) OverflowChain(string) []string { return nil }
+
+// dashboardAlarms adapts alarm.List to the dashboard. Gap: List returns at
+// most 500 alarms, newest first, and has no time window, so a day with more
+// than 500 alarms in the supervisor's area is cut (the alarm feature should
+// export a windowed query); AnsweredAt is the current answer, which after a
+// release and re-answer is later than the first.
+type dashboardAlarms struct{ s *alarm.Service }
+
+func (d dashboardAlarms) DashboardAlarms(ctx context.Context, p account.Principal, from, to time.Time) ([]admin.AlarmRecord, error) {
+	list, err := d.s.List(ctx, p, alarm.Filter{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	var out []admin.AlarmRecord
+	for _, x := range list {
+		if x.RaisedAt.Before(from) || !x.RaisedAt.Before(to) {
+			continue
+		}
+		r := admin.AlarmRecord{ID: x.ID, Kind: string(x.Kind), State: string(x.State), Center: x.Center.Code,
+			RaisedAt: x.RaisedAt, AnsweredBy: x.AnsweredBy, Abandoned: x.State == alarm.Abandoned}
+		if x.AnsweredAt != nil {
+			r.AnsweredAt = *x.AnsweredAt
+		}
+		if x.EndedAt != nil {
+			r.EndedAt = *x.EndedAt
+		}
+		if x.Location != nil {
+			r.HasPos, r.Lat, r.Lng = true, x.Location.Lat, x.Location.Lng
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// profileAccess adapts alarm.Access: only the answering dispatcher of an
+// alarm raised by a registered citizen gets that citizen's id.
+type profileAccess struct{ s *alarm.Service }
+
+var errNotAnswering = apperr.New(apperr.Forbidden, "not_answering", "you see a caller's profile only while you are answering their alarm")
+
+func (pa profileAccess) AnsweringCaller(ctx context.Context, p account.Principal, alarmID string) (string, error) {
+	acc, err := pa.s.Access(ctx, p, alarmID)
+	if err != nil {
+		return "", err
+	}
+	if !acc.Answerer {
+		return "", errNotAnswering
+	}
+	if acc.CallerID == "" {
+		return "", profile.ErrNoProfile
+	}
+	return acc.CallerID, nil
+}
+
+// alarmData is the citizen's alarms for "my data": every alarm they raised
+// (or raised for them), with its chat. Alarms are police records: deletion
+// keeps them all, open ones as open cases, the rest under legal retention.
+type alarmData struct{ s *alarm.Service }
+
+func (alarmData) Name() string { return "alarms" }
+
+type myAlarm struct {
+	alarm.Alarm
+	Messages []alarm.Message `json:"messages"`
+}
+
+func (d alarmData) Export(ctx context.Context, citizenID string) (any, error) {
+	p := account.Principal{Kind: account.Citizen, ID: citizenID}
+	list, err := d.s.List(ctx, p, alarm.Filter{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	out := []myAlarm{}
+	for _, x := range list {
+		ms, err := d.s.Messages(ctx, p, x.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, myAlarm{Alarm: x, Messages: ms})
+	}
+	return out, nil
+}
+
+func (d alarmData) Delete(ctx context.Context, citizenID string, _ bool) ([]mydata.Hold, error) {
+	list, err := d.s.List(ctx, account.Principal{Kind: account.Citizen, ID: citizenID}, alarm.Filter{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	holds := []mydata.Hold{}
+	for _, x := range list {
+		h := mydata.Hold{Source: "alarm", Kind: "alarm", ID: x.ID, Reason: mydata.ReasonLegalRetention,
+			Detail: "报警记录属于公安机关接处警档案，依法保存 / alarm records are police records kept by law"}
+		if x.State == alarm.Queued || x.State == alarm.Answered {
+			h.Reason, h.Detail = mydata.ReasonOpenCase, "警情尚未办结 / the alarm is still being handled"
+		}
+		holds = append(holds, h)
+	}
+	return holds, nil
+}
+
+// profileData is the emergency profile for "my data"; nothing holds it.
+type profileData struct {
+	store *profile.Store
+	a     *App
+}
+
+func (profileData) Name() string { return "profile" }
+
+func (d profileData) Export(ctx context.Context, citizenID string) (any, error) {
+	p, err := d.store.Get(ctx, citizenID)
+	if errors.Is(err, profile.ErrNoProfile) {
+		return nil, nil
+	}
+	return p, err
+}
+
+func (d profileData) Delete(ctx context.Context, citizenID string, dryRun bool) ([]mydata.Hold, error) {
+	if dryRun {
+		return nil, nil
+	}
+	return nil, d.store.Delete(ctx, d.a.DB, citizenID)
+}
