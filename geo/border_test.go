@@ -81,7 +81,6 @@ func TestSharedBorderPoints(t *testing.T) {
 	}
 }
 
-
 // onEdges counts the edges passing through e's midpoint (exact, in doubled
 // integer coordinates).
 func onEdges(es []struct{ a, b shape.Point }, e struct{ a, b shape.Point }) int {
