@@ -208,3 +208,28 @@ func TestWebRTCInNamespace(t *testing.T) {
 		t.Fatalf("peer connection state %q, want connected", state)
 	}
 }
+
+// shared/map.js draws the province's boundaries with the vendored Leaflet,
+// no tiles, and a caller's position (what the alarm console builds on).
+func TestMapModule(t *testing.T) {
+	b := NewBrowser(t)
+	s := StartServer(t)
+	tab := b.NewTab("map")
+	tab.Desktop()
+	tab.OpenConsole(s, "d130100")
+	n := Eval[int](tab, `(async () => {
+		const v = document.querySelector('script[type=module]').src.replace(/\/console\/main\.js$/, '');
+		const { createMap, positionMarker } = await import(v + '/shared/map.js');
+		const el = document.createElement('div');
+		el.style.cssText = 'position:fixed;right:16px;bottom:16px;width:560px;height:420px;z-index:1000;background:#fff;border:1px solid #999';
+		document.body.appendChild(el);
+		const map = await createMap(el, { boundary: '130100' });
+		positionMarker(map, { lat: 38.0428, lng: 114.5149, accuracy_m: 300 }, { follow: false });
+		return el.querySelectorAll('path.leaflet-interactive').length;
+	})()`)
+	if n < 10 { // the city's counties plus the marker and its circle
+		t.Errorf("%d shapes on the map", n)
+	}
+	tab.Screenshot("map")
+	tab.NoConsoleErrors()
+}

@@ -30,6 +30,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 //go:embed static
@@ -50,23 +51,28 @@ type Options struct {
 // safe for concurrent use.
 type Web struct {
 	opts    Options
-	version string           // content hash of all static files
-	assets  map[string]asset // by path under static/, e.g. "app/main.js"
-	pages   map[string]asset // by page name, e.g. "app.html", with the static prefix substituted
+	version string            // content hash of all static files
+	assets  map[string]*asset // by path under static/, e.g. "app/main.js"
+	pages   map[string]*asset // by page name, e.g. "app.html", with the static prefix substituted
 	qr      *qrCache
 }
 
 type asset struct {
 	body  []byte
-	gz    []byte // gzip of body, nil when not worth it
 	etag  string // quoted strong ETag
 	ctype string
+
+	// gzip of body, made on first request (not at start: start-up time
+	// counts, and most assets of a release are never asked for twice by
+	// one client); nil when not worth it.
+	gzOnce sync.Once
+	gz     []byte
 }
 
 // New prepares the embedded pages and assets.
 func New(opts Options) (*Web, error) {
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
-	w := &Web{opts: opts, assets: map[string]asset{}, pages: map[string]asset{}, qr: newQRCache()}
+	w := &Web{opts: opts, assets: map[string]*asset{}, pages: map[string]*asset{}, qr: newQRCache()}
 
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -194,7 +200,7 @@ func (w *Web) handleStatic(rw http.ResponseWriter, r *http.Request) {
 	serve(rw, r, a)
 }
 
-func serve(rw http.ResponseWriter, r *http.Request, a asset) {
+func serve(rw http.ResponseWriter, r *http.Request, a *asset) {
 	h := rw.Header()
 	h.Set("Content-Type", a.ctype)
 	h.Set("ETag", a.etag)
@@ -204,7 +210,7 @@ func serve(rw http.ResponseWriter, r *http.Request, a asset) {
 		return
 	}
 	body := a.body
-	if a.gz != nil && acceptsGzip(r) {
+	if acceptsGzip(r) && a.gzipped() != nil {
 		h.Set("Content-Encoding", "gzip")
 		body = a.gz
 	}
@@ -215,19 +221,25 @@ func serve(rw http.ResponseWriter, r *http.Request, a asset) {
 	}
 }
 
-func newAsset(name string, b []byte) asset {
+func newAsset(name string, b []byte) *asset {
 	sum := sha256.Sum256(b)
-	a := asset{body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: contentType(name)}
-	if len(b) > 1024 && compressible(a.ctype) {
+	return &asset{body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: contentType(name)}
+}
+
+func (a *asset) gzipped() []byte {
+	a.gzOnce.Do(func() {
+		if len(a.body) <= 1024 || !compressible(a.ctype) {
+			return
+		}
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(b) //nolint:errcheck // bytes.Buffer does not fail
-		zw.Close()  //nolint:errcheck
-		if buf.Len() < len(b)*9/10 {
+		zw.Write(a.body) //nolint:errcheck // bytes.Buffer does not fail
+		zw.Close()       //nolint:errcheck
+		if buf.Len() < len(a.body)*9/10 {
 			a.gz = buf.Bytes()
 		}
-	}
-	return a
+	})
+	return a.gz
 }
 
 // contentType does not depend on the machine's mime.types: the same binary

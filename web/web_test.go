@@ -92,7 +92,7 @@ func TestPagesAreCSPSafe(t *testing.T) {
 	// nor eval: both are refused by the CSP.
 	bad := regexp.MustCompile(`setAttribute\(\s*['"]on|\beval\(|new Function\(|innerHTML\s*=\s*[^'P\s]`)
 	fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") || strings.HasPrefix(p, "static/vendor/") {
 			return err
 		}
 		b, _ := fs.ReadFile(staticFS, p)
