@@ -97,7 +97,7 @@ func TestHTTPFixedPoints(t *testing.T) {
 		// Bad input.
 		for _, bad := range []struct {
 			token, body, code string
-			status         int
+			status            int
 		}{
 			{"", `{"kind":"text"}`, "unauthorized", 401},
 			{"d130102", `{"kind":"text"}`, "forbidden", 403},
