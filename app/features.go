@@ -7,6 +7,7 @@ import (
 	"open110/audit"
 	"open110/platform/db"
 	"open110/profile"
+	"open110/reward"
 	"open110/tip"
 )
 
@@ -20,6 +21,7 @@ func migrations() []db.Migrations {
 		settings.Migrations(),
 		profile.Migrations(),
 		tip.Migrations(),
+		reward.Migrations(),
 	}
 }
 
@@ -29,4 +31,5 @@ var wirings = []func(*App) error{
 	wireGeo,
 	wireAdmin,
 	wireTip,
+	wireReward,
 }
