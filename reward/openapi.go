@@ -56,9 +56,9 @@ func OpenAPI() map[string]any {
 				obj(map[string]any{"title": str, "description": str, "amount_yuan": num, "area": str, "valid_from": str, "valid_until": str},
 					"title", "description", "amount_yuan", "valid_until"), "201", task),
 		},
-		"/api/v1/rewards/{id}":       map[string]any{"get": op("One task (public while active)", false, nil, "200", task, path("id"))},
-		"/api/v1/rewards/{id}/close": map[string]any{"post": op("Close a task (publishing centre)", true, nil, "200", task, path("id"))},
-		"/api/v1/rewards/{id}/media": map[string]any{"post": addMedia},
+		"/api/v1/rewards/{id}":             map[string]any{"get": op("One task (public while active)", false, nil, "200", task, path("id"))},
+		"/api/v1/rewards/{id}/close":       map[string]any{"post": op("Close a task (publishing centre)", true, nil, "200", task, path("id"))},
+		"/api/v1/rewards/{id}/media":       map[string]any{"post": addMedia},
 		"/api/v1/rewards/{id}/media/{sha}": map[string]any{"get": pic},
 		"/api/v1/rewards/{id}/clues": map[string]any{
 			"post": op("Answer a task with a clue (citizen; anonymous keeps no link to the account). The claim code is shown once.", true,

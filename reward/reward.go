@@ -148,7 +148,9 @@ func (s *Service) mac(parts ...string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func (s *Service) citizenRef(p account.Principal) string { return s.mac("open110 reward citizen", p.ID)[:40] }
+func (s *Service) citizenRef(p account.Principal) string {
+	return s.mac("open110 reward citizen", p.ID)[:40]
+}
 
 func internal(what string, err error) error {
 	return apperr.ErrInternal.Wrap(fmt.Errorf("reward: %s: %w", what, err))
@@ -500,7 +502,9 @@ func (s *Service) SubmitClue(ctx context.Context, p account.Principal, taskID st
 	return out, nil
 }
 
-func (s *Service) claimHash(clue, code string) string { return s.mac("open110 reward claim", clue, code) }
+func (s *Service) claimHash(clue, code string) string {
+	return s.mac("open110 reward claim", clue, code)
+}
 
 func sixDigits() (string, error) {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))

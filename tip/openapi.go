@@ -20,8 +20,8 @@ func OpenAPI() map[string]any {
 	message := obj(map[string]any{"id": num, "from": map[string]any{"type": "string", "enum": []string{"tipster", "police"}}, "text": str, "at": str})
 	tipSchema := obj(map[string]any{"id": str, "category": str, "description": str, "position": pos, "center": unit, "routed_center": str,
 		"identity": map[string]any{"type": "string", "enum": []string{"sealed", "anonymous"}, "description": "never the identity itself"},
-		"state": map[string]any{"type": "string", "enum": []string{"submitted", "assigned", "handling", "closed"}},
-		"result": str, "result_note": str, "handler": str, "flags": arr(str), "media": arr(media), "created_at": str,
+		"state":    map[string]any{"type": "string", "enum": []string{"submitted", "assigned", "handling", "closed"}},
+		"result":   str, "result_note": str, "handler": str, "flags": arr(str), "media": arr(media), "created_at": str,
 		"messages": arr(message), "views": arr(obj(map[string]any{"at": str, "what": str})), "assigned": boolean})
 	summary := obj(map[string]any{"id": str, "category": str, "center": unit, "state": str, "result": str, "handler": str,
 		"flags": arr(str), "media_count": num, "identity": str, "created_at": str,
@@ -82,8 +82,8 @@ func OpenAPI() map[string]any {
 			"get": op("Tip queue of a centre (handler: own centre; supervisor: own centre or one below). No descriptions: open a tip to read it.", true, nil, "200",
 				obj(map[string]any{"tips": arr(summary)}), query("center", "centre code, default the officer's"), query("state", "submitted|assigned|handling|closed|all; default open ones"), query("mine", "1: only tips assigned to me")),
 		},
-		"/api/v1/tips/mine": map[string]any{"get": op("The citizen's own tips: state, result, how often and when last viewed by officers (not by whom)", true, nil, "200", obj(map[string]any{"tips": arr(summary)}))},
-		"/api/v1/tips/{id}": map[string]any{"get": op("One tip without identity: the tipster's own (with views), or for an officer who may see it (audited tip.view)", true, nil, "200", tipSchema, path("id"))},
+		"/api/v1/tips/mine":             map[string]any{"get": op("The citizen's own tips: state, result, how often and when last viewed by officers (not by whom)", true, nil, "200", obj(map[string]any{"tips": arr(summary)}))},
+		"/api/v1/tips/{id}":             map[string]any{"get": op("One tip without identity: the tipster's own (with views), or for an officer who may see it (audited tip.view)", true, nil, "200", tipSchema, path("id"))},
 		"/api/v1/tips/{id}/media/{mid}": map[string]any{"get": mediaGet},
 		"/api/v1/tips/{id}/messages": map[string]any{
 			"get":  op("The dialogue, for the tipster (after=<id> for new ones)", true, nil, "200", obj(map[string]any{"messages": arr(message)}), path("id"), query("after", "message id")),
