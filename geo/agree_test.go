@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -47,6 +48,12 @@ func TestAgreesWithNaiveScan(t *testing.T) {
 			in++
 		} else if c := CodeOf(err); c != CodeOutsideJurisdiction {
 			t.Fatalf("%v: unexpected error %v", p, err)
+		} else if len(pts) < 3000 || rng.IntN(10) == 0 { // a sample: the naive nearest is slow
+			var oe *OutsideError
+			errors.As(err, &oe)
+			if want := n.nearest(gLat, gLng, ""); oe.NearestCounty.Code != want {
+				t.Errorf("%.7f,%.7f: nearest county %s, naive %s", p[0], p[1], oe.NearestCounty.Code, want)
+			}
 		}
 		if wantGap {
 			gaps++

@@ -65,11 +65,15 @@ func (n *naive) locate(gLat, gLng float64) (string, bool) {
 	if ci < 0 {
 		return "", false
 	}
-	city := n.cities[ci].Code
+	return n.nearest(gLat, gLng, n.cities[ci].Code), true
+}
+
+// nearest is the county (of city, or any if "") whose boundary is nearest.
+func (n *naive) nearest(gLat, gLng float64, city string) string {
 	best, code := math.Inf(1), ""
 	k := math.Cos(gLat * math.Pi / 180)
 	for _, f := range n.counties {
-		if u, _ := UnitByCode(f.Code); u.Parent != city {
+		if u, _ := UnitByCode(f.Code); city != "" && u.Parent != city {
 			continue
 		}
 		for _, p := range f.Polygons {
@@ -83,7 +87,7 @@ func (n *naive) locate(gLat, gLng float64) (string, bool) {
 			}
 		}
 	}
-	return code, true
+	return code
 }
 
 func segDist(px, py, ax, ay, bx, by, k float64) float64 {
@@ -93,5 +97,6 @@ func segDist(px, py, ax, ay, bx, by, k float64) float64 {
 	if l := dx*dx + dy*dy; l > 0 {
 		t = math.Min(math.Max((qx*dx+qy*dy)/l, 0), 1)
 	}
-	return math.Hypot(qx-t*dx, qy-t*dy)
+	ex, ey := qx-t*dx, qy-t*dy
+	return ex*ex + ey*ey // squared: only compared
 }

@@ -10,25 +10,23 @@ import (
 
 // nearIndex answers "which county boundary is nearest to this point" for
 // points in no county: outside the province (to name the nearest centre)
-// and in gaps of the Cangzhou data. It is a static R-tree packed with the
-// Sort-Tile-Recursive method (8 entries a node) searched depth-first,
-// nearest child first, pruning by bounding-box distance: a few hundred
-// distance computations and no allocation for any point on Earth.
+// and in gaps of the Cangzhou data. Boundaries are cut into chunks of up to
+// rtreeFanout consecutive edges (compact boxes, shared vertices, half the
+// memory of loose segments: the search is bound by cache misses), indexed
+// by a static R-tree packed Sort-Tile-Recursive and searched depth-first,
+// nearest child first, pruning by box distance. About a hundred distance
+// computations and no allocation for any point on Earth.
 const rtreeFanout = 8
-
-type seg struct {
-	x1, y1, x2, y2 float32
-	feature        int32
-}
 
 type rnode struct {
 	minX, minY, maxX, maxY float32
-	first, count           int32 // children: nodes of the level below, or segs for leaves
+	first, count           int32 // children in the level below; for a chunk (level 0), edges pts[first:first+count+1]
 }
 
 type nearIndex struct {
-	segs   []seg
-	levels [][]rnode // levels[0] are leaves; the last level holds the root
+	pts     []shape.Point
+	feature []int32   // per chunk (level-0 node)
+	levels  [][]rnode // levels[0] are chunks; the last level holds the root
 }
 
 // buildNear indexes the features' edges. With outerOnly, an edge that
@@ -61,33 +59,81 @@ func buildNear(features []shape.Feature, outerOnly bool) *nearIndex {
 		}
 	}
 	n := &nearIndex{}
+	var chunks []rnode
+	var feats []int32
+	// emit appends the polyline run as chunks of up to rtreeFanout edges.
+	emit := func(run []shape.Point, fi int) {
+		for k := 0; k+1 < len(run); k += rtreeFanout {
+			end := min(k+rtreeFanout, len(run)-1)
+			c := rnode{minX: math.MaxFloat32, minY: math.MaxFloat32, maxX: -math.MaxFloat32, maxY: -math.MaxFloat32,
+				first: int32(len(n.pts)), count: int32(end - k)}
+			for _, v := range run[k : end+1] {
+				c.minX, c.minY = min(c.minX, float32(v.X)), min(c.minY, float32(v.Y))
+				c.maxX, c.maxY = max(c.maxX, float32(v.X)), max(c.maxY, float32(v.Y))
+				n.pts = append(n.pts, v)
+			}
+			chunks = append(chunks, c)
+			feats = append(feats, int32(fi))
+		}
+	}
 	pi := int32(0)
 	for fi, f := range features {
 		for _, p := range f.Polygons {
 			pi++
 			for _, r := range p {
-				for i := range r {
+				// Split the ring into runs of kept edges; rotate so a run
+				// does not wrap around the ring's start.
+				keep := func(i int) bool {
 					a, b := r[i], r[(i+1)%len(r)]
-					if o := owner[dir{b, a}]; outerOnly && o != 0 && o != pi {
+					o := owner[dir{b, a}]
+					return !outerOnly || o == 0 || o == pi
+				}
+				start := 0
+				for start < len(r) && keep((start+len(r)-1)%len(r)) {
+					start++
+				}
+				if start == len(r) { // every edge kept: the whole ring
+					emit(append(append([]shape.Point{}, r...), r[0]), fi)
+					continue
+				}
+				var run []shape.Point
+				for k := range len(r) {
+					i := (start + k) % len(r)
+					if keep(i) {
+						if len(run) == 0 {
+							run = append(run, r[i])
+						}
+						run = append(run, r[(i+1)%len(r)])
 						continue
 					}
-					n.segs = append(n.segs, seg{float32(a.X), float32(a.Y), float32(b.X), float32(b.Y), int32(fi)})
+					emit(run, fi)
+					run = run[:0]
 				}
+				emit(run, fi)
 			}
 		}
 	}
-	// Leaves over segments, then levels over nodes, each packed by STR.
-	segBox := func(s seg) rnode {
-		return rnode{minX: min(s.x1, s.x2), minY: min(s.y1, s.y2), maxX: max(s.x1, s.x2), maxY: max(s.y1, s.y2)}
+	// STR-sort the chunks (with their features), then pack upper levels.
+	order := make([]int, len(chunks))
+	for i := range order {
+		order[i] = i
 	}
-	strSort(n.segs, func(s seg) (float32, float32) { return s.x1 + s.x2, s.y1 + s.y2 })
-	level := pack(len(n.segs), func(i int) rnode { return segBox(n.segs[i]) })
+	strSort(order, func(i int) (float32, float32) {
+		return chunks[i].minX + chunks[i].maxX, chunks[i].minY + chunks[i].maxY
+	})
+	level := make([]rnode, len(chunks))
+	n.feature = make([]int32, len(chunks))
+	for k, i := range order {
+		level[k], n.feature[k] = chunks[i], feats[i]
+	}
 	n.levels = append(n.levels, level)
 	for len(level) > 1 {
-		strSort(level, func(r rnode) (float32, float32) { return r.minX + r.maxX, r.minY + r.maxY })
 		below := level
 		level = pack(len(below), func(i int) rnode { return below[i] })
 		n.levels = append(n.levels, level)
+		if len(level) > 1 {
+			strSort(level, func(r rnode) (float32, float32) { return r.minX + r.maxX, r.minY + r.maxY })
+		}
 	}
 	return n
 }
@@ -160,13 +206,15 @@ type nearState struct {
 func (n *nearIndex) search(level int, idx int32, st *nearState) {
 	nd := &n.levels[level][idx]
 	if level == 0 {
-		for _, s := range n.segs[nd.first : nd.first+nd.count] {
-			if st.allow != nil && !st.allow[s.feature] {
-				continue
-			}
-			qx, qy, d := closest(s, st.x, st.y, st.kx)
-			if d < st.best || (d == st.best && int(s.feature) < st.feature) {
-				st.feature, st.best, st.px, st.py = int(s.feature), d, qx, qy
+		f := n.feature[idx]
+		if st.allow != nil && !st.allow[f] {
+			return
+		}
+		pts := n.pts[nd.first : nd.first+nd.count+1]
+		for i := range nd.count {
+			qx, qy, d := closest(pts[i], pts[i+1], st.x, st.y, st.kx)
+			if d < st.best || (d == st.best && int(f) < st.feature) {
+				st.feature, st.best, st.px, st.py = int(f), d, qx, qy
 			}
 		}
 		return
@@ -196,16 +244,16 @@ func (n *nearIndex) search(level int, idx int32, st *nearState) {
 	}
 }
 
-// closest returns the point of s nearest to (x, y) and the squared scaled
-// distance to it.
-func closest(s seg, x, y, kx float64) (qx, qy, d2 float64) {
-	x1, y1 := float64(s.x1), float64(s.y1)
-	dx, dy := (float64(s.x2)-x1)*kx, float64(s.y2)-y1
+// closest returns the point of segment ab nearest to (x, y) and the
+// squared scaled distance to it.
+func closest(a, b shape.Point, x, y, kx float64) (qx, qy, d2 float64) {
+	x1, y1 := float64(a.X), float64(a.Y)
+	dx, dy := (float64(b.X)-x1)*kx, float64(b.Y)-y1
 	px, py := (x-x1)*kx, y-y1
 	t := 0.0
 	if l := dx*dx + dy*dy; l > 0 {
 		t = min(max((px*dx+py*dy)/l, 0), 1)
 	}
 	ex, ey := px-t*dx, py-t*dy
-	return x1 + t*(float64(s.x2)-x1), y1 + t*dy, ex*ex + ey*ey
+	return x1 + t*(float64(b.X)-x1), y1 + t*dy, ex*ex + ey*ey
 }
