@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -191,6 +192,17 @@ func TestPoster(t *testing.T) {
 	if w := Eval[int](tab, `(async () => { const i = document.querySelector('.p-qr img'); await i.decode(); return i.naturalWidth; })()`); w <= 0 {
 		t.Errorf("QR image width %d", w)
 	}
-	tab.Screenshot("poster")
+	shot := tab.Screenshot("poster")
 	tab.NoConsoleErrors()
+
+	// Where zbarimg (apt zbar-tools) is installed, the printed code must
+	// scan to the citizen app's URL.
+	if zbar, err := exec.LookPath("zbarimg"); err == nil {
+		out, err := exec.Command(zbar, "-q", "--raw", shot).Output()
+		if got := strings.TrimSpace(string(out)); err != nil || got != s.URL+"/" {
+			t.Errorf("QR on the poster scans to %q (%v), want %q", got, err, s.URL+"/")
+		}
+	} else {
+		t.Log("zbarimg not installed: the QR code was not scanned")
+	}
 }
