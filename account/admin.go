@@ -19,21 +19,19 @@ import (
 
 // Errors of administrative changes.
 var (
-	ErrOfficerNotFound  = apperr.New(apperr.NotFound, "officer_not_found", "no such officer")
-	ErrCitizenNotFound  = apperr.New(apperr.NotFound, "citizen_not_found", "no such citizen")
-	ErrCenterNotCounty  = apperr.New(apperr.Invalid, "center_not_county", "only a county decides whether it runs its own centre; the province and cities always do")
-	ErrCenterInactive   = apperr.New(apperr.Conflict, "center_inactive", "that unit does not run its own 110 centre")
-	ErrCenterHasOfficer = apperr.New(apperr.Conflict, "center_has_officers", "officers still belong to this centre; move or disable them first")
+	ErrOfficerNotFound = apperr.New(apperr.NotFound, "officer_not_found", "no such officer")
+	ErrCitizenNotFound = apperr.New(apperr.NotFound, "citizen_not_found", "no such citizen")
+	ErrCenterNotCounty = apperr.New(apperr.Invalid, "center_not_county", "only a county decides whether it runs its own centre; the province and cities always do")
+	ErrCenterInactive  = apperr.New(apperr.Conflict, "center_inactive", "that unit does not run its own 110 centre")
 )
 
 // SetCenterActive says whether a county runs its own 110 centre. The
 // province and cities always do (center_not_county). Turning a county off
-// while enabled officers still belong to it is refused (center_has_officers)
-// so no dispatcher is left answering a queue nothing routes to. Errors also:
-// unknown_center.
+// leaves its officers as they are: new alarms there go to the city, and the
+// administrator moves or disables them (the admin API says how many are
+// left). Errors also: unknown_center.
 func (s *Service) SetCenterActive(ctx context.Context, q db.Querier, code string, active bool) error {
 	var level string
-	var n int
 	err := q.QueryRow(ctx, "SELECT level FROM centers WHERE code = $1", code).Scan(&level)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrUnknownCenter
@@ -43,14 +41,6 @@ func (s *Service) SetCenterActive(ctx context.Context, q db.Querier, code string
 	}
 	if level != "county" {
 		return ErrCenterNotCounty
-	}
-	if !active {
-		if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM officers WHERE center_code = $1 AND disabled = 0", code).Scan(&n); err != nil {
-			return fmt.Errorf("account: count officers: %w", err)
-		}
-		if n > 0 {
-			return ErrCenterHasOfficer.With("officers", n)
-		}
 	}
 	if _, err := q.Exec(ctx, "UPDATE centers SET active = $2, updated_at = $3 WHERE code = $1", code, db.Bool(active), db.Micros(s.now())); err != nil {
 		return fmt.Errorf("account: set centre active: %w", err)
@@ -209,11 +199,23 @@ func (s *Service) Citizen(ctx context.Context, id string) (CitizenRecord, error)
 }
 
 // DeleteCitizen closes a citizen's account: every session is revoked, the
-// phone number is removed (the number may register afresh as a new
-// citizen) and the row keeps only its id and the deletion time, so records
+// phone number is removed with its sign-in code row (the number may
+// register afresh as a new citizen) and the row keeps only its id and the deletion time, so records
 // other features must keep (open cases, evidence) still name an id that
 // resolves to "deleted". Errors: citizen_not_found.
 func (s *Service) DeleteCitizen(ctx context.Context, q db.Querier, id string) error {
+	var phone string
+	err := q.QueryRow(ctx, "SELECT phone FROM citizens WHERE id = $1 AND deleted_at = 0", id).Scan(&phone)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrCitizenNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("account: read citizen: %w", err)
+	}
+	// The code row names the phone too; it goes with the account.
+	if _, err := q.Exec(ctx, "DELETE FROM otp_codes WHERE phone = $1", phone); err != nil {
+		return fmt.Errorf("account: delete citizen codes: %w", err)
+	}
 	res, err := q.Exec(ctx, "UPDATE citizens SET phone = $2, deleted_at = $3, last_login = 0 WHERE id = $1 AND deleted_at = 0",
 		id, "deleted:"+id, db.Micros(s.now()))
 	if err != nil {

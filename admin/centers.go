@@ -110,7 +110,14 @@ func (s *Service) handleSetCenter(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	api.JSON(w, http.StatusOK, c)
+	counts, err := s.officerCounts(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	// Officers of a county that stopped running its centre have no queue:
+	// the console asks the administrator to move or disable them.
+	api.JSON(w, http.StatusOK, CenterRow{Center: c, Officers: counts[code]})
 }
 
 // routingChanged reloads this node's router and wakes the other nodes.
