@@ -3,7 +3,9 @@ package admin
 // OpenAPI returns the OpenAPI 3.1 paths of the admin, audit and dashboard
 // endpoints.
 func OpenAPI() map[string]any {
-	obj := func(props map[string]any) map[string]any { return map[string]any{"type": "object", "properties": props} }
+	obj := func(props map[string]any) map[string]any {
+		return map[string]any{"type": "object", "properties": props}
+	}
 	str := map[string]any{"type": "string"}
 	boolean := map[string]any{"type": "boolean"}
 	any_ := map[string]any{"type": "object"}
