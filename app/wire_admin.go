@@ -20,10 +20,10 @@ import (
 //
 // The admin, profile and my-data features read alarms through small
 // interfaces; the adapters below implement them with the alarm service's
-// exported API (List, Access, Messages). Until the alarm wiring shares its
-// service on App, they use a reader instance on the same database: it only
-// reads (never raises, so its router is never asked), registers no metrics
-// and runs no timers.
+// exported API (List, Access, Messages): the node's alarm service
+// (App.Alarms, wired after this file) once it is there, else a reader
+// instance on the same database that only reads (never raises, so its
+// router is never asked), registers no metrics and runs no timers.
 func wireAdmin(a *App) error {
 	st := settings.New(a.DB, a.Bus, a.Now, a.Log)
 	if err := st.Load(context.Background()); err != nil {
@@ -31,10 +31,11 @@ func wireAdmin(a *App) error {
 	}
 	a.AddRunner(st.Run)
 
-	alarms, err := alarm.New(alarm.Config{}, alarm.Deps{DB: a.DB, Bus: a.Bus, Router: readOnlyRouter{}, Audit: a.Audit, Now: a.Now, Log: a.Log})
+	reader, err := alarm.New(alarm.Config{}, alarm.Deps{DB: a.DB, Bus: a.Bus, Router: readOnlyRouter{}, Audit: a.Audit, Now: a.Now, Log: a.Log})
 	if err != nil {
 		return err
 	}
+	alarms := &alarmRef{a: a, reader: reader}
 
 	adm, err := admin.New(admin.Deps{
 		DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Settings: st, Bus: a.Bus,
@@ -67,6 +68,19 @@ func wireAdmin(a *App) error {
 	return nil
 }
 
+// alarmRef finds the node's alarm service at request time.
+type alarmRef struct {
+	a      *App
+	reader *alarm.Service
+}
+
+func (r *alarmRef) get() *alarm.Service {
+	if s := r.a.Alarms(); s != nil {
+		return s
+	}
+	return r.reader
+}
+
 // readOnlyRouter refuses to route: the reader instance never raises alarms.
 type readOnlyRouter struct{}
 
@@ -80,10 +94,10 @@ func (readOnlyRouter) OverflowChain(string) []string { return nil }
 // than 500 alarms in the supervisor's area is cut (the alarm feature should
 // export a windowed query); AnsweredAt is the current answer, which after a
 // release and re-answer is later than the first.
-type dashboardAlarms struct{ s *alarm.Service }
+type dashboardAlarms struct{ ref *alarmRef }
 
 func (d dashboardAlarms) DashboardAlarms(ctx context.Context, p account.Principal, from, to time.Time) ([]admin.AlarmRecord, error) {
-	list, err := d.s.List(ctx, p, alarm.Filter{Limit: 500})
+	list, err := d.ref.get().List(ctx, p, alarm.Filter{Limit: 500})
 	if err != nil {
 		return nil, err
 	}
@@ -110,12 +124,12 @@ func (d dashboardAlarms) DashboardAlarms(ctx context.Context, p account.Principa
 
 // profileAccess adapts alarm.Access: only the answering dispatcher of an
 // alarm raised by a registered citizen gets that citizen's id.
-type profileAccess struct{ s *alarm.Service }
+type profileAccess struct{ ref *alarmRef }
 
 var errNotAnswering = apperr.New(apperr.Forbidden, "not_answering", "you see a caller's profile only while you are answering their alarm")
 
 func (pa profileAccess) AnsweringCaller(ctx context.Context, p account.Principal, alarmID string) (string, error) {
-	acc, err := pa.s.Access(ctx, p, alarmID)
+	acc, err := pa.ref.get().Access(ctx, p, alarmID)
 	if err != nil {
 		return "", err
 	}
@@ -131,7 +145,7 @@ func (pa profileAccess) AnsweringCaller(ctx context.Context, p account.Principal
 // alarmData is the citizen's alarms for "my data": every alarm they raised
 // (or raised for them), with its chat. Alarms are police records: deletion
 // keeps them all, open ones as open cases, the rest under legal retention.
-type alarmData struct{ s *alarm.Service }
+type alarmData struct{ ref *alarmRef }
 
 func (alarmData) Name() string { return "alarms" }
 
@@ -142,13 +156,13 @@ type myAlarm struct {
 
 func (d alarmData) Export(ctx context.Context, citizenID string) (any, error) {
 	p := account.Principal{Kind: account.Citizen, ID: citizenID}
-	list, err := d.s.List(ctx, p, alarm.Filter{Limit: 500})
+	list, err := d.ref.get().List(ctx, p, alarm.Filter{Limit: 500})
 	if err != nil {
 		return nil, err
 	}
 	out := []myAlarm{}
 	for _, x := range list {
-		ms, err := d.s.Messages(ctx, p, x.ID, 0)
+		ms, err := d.ref.get().Messages(ctx, p, x.ID, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +172,7 @@ func (d alarmData) Export(ctx context.Context, citizenID string) (any, error) {
 }
 
 func (d alarmData) Delete(ctx context.Context, citizenID string, _ bool) ([]mydata.Hold, error) {
-	list, err := d.s.List(ctx, account.Principal{Kind: account.Citizen, ID: citizenID}, alarm.Filter{Limit: 500})
+	list, err := d.ref.get().List(ctx, account.Principal{Kind: account.Citizen, ID: citizenID}, alarm.Filter{Limit: 500})
 	if err != nil {
 		return nil, err
 	}
