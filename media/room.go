@@ -246,10 +246,15 @@ func (r *room) join(role Role, actor string, out func(signal), kick func()) (*pa
 				r.broadcastPeer(p, "joined")
 			}
 			// A new subscriber (or one back after an ICE restart) needs a
-			// keyframe before it can show anything.
+			// keyframe before it can show anything. Ask now and once more
+			// shortly after: pion binds the senders' SRTP streams just after
+			// this callback, and a keyframe that arrives before that is lost
+			// to this subscriber.
 			for _, s := range p.slotsCopy() {
 				if s.kind == kVideo {
-					r.requestKeyframe(s.src, false)
+					src := s.src
+					r.requestKeyframe(src, true)
+					time.AfterFunc(300*time.Millisecond, func() { r.requestKeyframe(src, true) })
 				}
 			}
 		case webrtc.PeerConnectionStateFailed:
@@ -462,8 +467,18 @@ func (p *participant) readRTCP(sender *webrtc.RTPSender, src side, k int) {
 // onTrack runs for each track the participant publishes: it is the
 // forwarding loop, reading packets and writing them to the recorder and to
 // every subscriber from this one goroutine.
-func (p *participant) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (p *participant) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	r := p.r
+	// The publisher's RTCP (sender reports) must be read for the report
+	// interceptor to see it and so that pion's per-stream RTCP buffer does
+	// not fill up.
+	go func() {
+		for {
+			if _, _, err := recv.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
 	buf := make([]byte, 1500)
 	sd, ok := sideOf(p.role)
 	if !ok || !r.currentRules().sends(p.role).has(tr.Kind()) {

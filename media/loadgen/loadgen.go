@@ -30,6 +30,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"open110/media/rtcclient"
@@ -179,16 +180,16 @@ func (s *stream) window() (exp, recv, bytes int64) {
 
 // call is one alarm: a caller and the dispatcher watching it.
 type call struct {
-	id          string
-	callerTok   string
-	dispTok     string
-	caller      *rtcclient.Client
-	disp        *rtcclient.Client
-	answeredAt  time.Time
-	ttff        atomic.Int64 // ns from answer to the first complete keyframe
-	streams     [2]*stream   // audio, video at the dispatcher
-	err         error
-	keyInFlight atomic.Bool
+	id         string
+	callerTok  string
+	dispTok    string
+	caller     *rtcclient.Client
+	disp       *rtcclient.Client
+	answeredAt time.Time
+	ttff       atomic.Int64 // ns from answer to the first complete keyframe
+	streams    [2]*stream   // audio, video at the dispatcher
+	err        error
+	dispPC     atomic.Pointer[webrtc.PeerConnection]
 }
 
 // Run runs the load and writes progress and, last, the JSON summary to out.
@@ -366,6 +367,7 @@ func (c *call) start(ctx context.Context, hc *http.Client, o Options, api *webrt
 	if err != nil {
 		return fmt.Errorf("dispatcher: %w", err)
 	}
+	c.dispPC.Store(c.disp.PC)
 	if err := waitConnected(ctx, c.disp); err != nil {
 		return fmt.Errorf("dispatcher connect: %w", err)
 	}
@@ -389,6 +391,7 @@ func (c *call) onTrack(t *webrtc.TrackRemote) {
 	go func() {
 		buf := make([]byte, 1500)
 		inKey := false
+		var lastPLI time.Time
 		for {
 			n, _, err := t.Read(buf)
 			if err != nil {
@@ -430,6 +433,13 @@ func (c *call) onTrack(t *webrtc.TrackRemote) {
 			}
 			if desc&0x10 != 0 && desc&0x07 == 0 && off < n { // S=1, PID=0: frame start
 				inKey = rtcclient.IsVP8Keyframe(buf[off:n])
+				if !inKey && time.Since(lastPLI) > 300*time.Millisecond {
+					// As a browser does: a decoder without a keyframe asks for one.
+					lastPLI = time.Now()
+					if pc := c.dispPC.Load(); pc != nil {
+						_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}})
+					}
+				}
 			}
 			if inKey && buf[1]&0x80 != 0 { // marker: the keyframe is complete
 				c.ttff.CompareAndSwap(0, int64(time.Since(c.answeredAt)))

@@ -125,7 +125,14 @@ func handle(w http.ResponseWriter, r *http.Request) {
 		rm.mu.Lock()
 		rm.callerPC = pc
 		rm.mu.Unlock()
-		pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		pc.OnTrack(func(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+			go func() { // drain the publisher's RTCP, as any pion app must
+				for {
+					if _, _, err := recv.ReadRTCP(); err != nil {
+						return
+					}
+				}
+			}()
 			out := rm.audio
 			if t.Kind() == webrtc.RTPCodecTypeVideo {
 				out = rm.video
