@@ -80,17 +80,26 @@ func (s *Service) Events(ctx context.Context, p account.Principal, alarmID strin
 			return nil, fmt.Errorf("alarm: scan event: %w", err)
 		}
 		e.At, e.Staff = db.Time(at), staff != 0
-		var payload struct {
-			Alarm *Alarm `json:"alarm"`
-		}
-		if err := json.Unmarshal([]byte(data), &payload); err != nil {
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(data), &raw); err != nil {
 			return nil, fmt.Errorf("alarm: event %d: %w", e.Seq, err)
 		}
-		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
-			return nil, fmt.Errorf("alarm: event %d: %w", e.Seq, err)
+		for k, v := range raw {
+			if k == "alarm" {
+				if err := json.Unmarshal(v, &e.Alarm); err != nil {
+					return nil, fmt.Errorf("alarm: event %d: %w", e.Seq, err)
+				}
+				continue
+			}
+			var x any
+			if err := json.Unmarshal(v, &x); err != nil {
+				return nil, fmt.Errorf("alarm: event %d: %w", e.Seq, err)
+			}
+			if e.Data == nil {
+				e.Data = map[string]any{}
+			}
+			e.Data[k] = x
 		}
-		delete(e.Data, "alarm")
-		e.Alarm = payload.Alarm
 		if e.Alarm != nil {
 			e.Alarm.Cursor = e.Seq
 		}
