@@ -94,6 +94,7 @@ func (s *Service) SendVideoLink(ctx context.Context, p account.Principal, alarmI
 	if err := s.d.SMS.Send(ctx, norm, text); err != nil {
 		return LinkResult{}, apperr.ErrUnavailable.Msg("the SMS could not be sent").Wrap(err)
 	}
+	s.note(ctx, alarmID, "视频链接已通过短信发送至 "+maskPhone(norm))
 	return LinkResult{SentTo: maskPhone(norm), ExpiresAt: exp.UTC()}, nil
 }
 
@@ -146,6 +147,7 @@ func (s *Service) ClaimLink(ctx context.Context, token string, consent bool, req
 	if a.Closed() {
 		return LinkClaim{}, ErrAlarmClosed
 	}
+	s.note(ctx, alarmID, "报警人已同意并打开视频链接")
 	return LinkClaim{AlarmID: alarmID, MediaSession: sess, ExpiresAt: sessExp.UTC()}, nil
 }
 
@@ -259,4 +261,16 @@ func (s *Service) handleClaimLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	api.JSON(w, http.StatusOK, c)
+}
+
+// note posts a platform note into the alarm's chat when the alarm feature
+// takes them; failures are logged, never fatal.
+func (s *Service) note(ctx context.Context, alarmID, text string) {
+	n, ok := s.d.Alarms.(Notes)
+	if !ok {
+		return
+	}
+	if err := n.AddSystemMessage(ctx, alarmID, "media", text); err != nil {
+		s.log.Warn("media: chat note", "alarm", alarmID, "err", err)
+	}
 }

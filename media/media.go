@@ -47,10 +47,11 @@ type Alarm struct {
 	CallerPhone string // E.164, where known (target of a video link)
 }
 
-// Closed reports whether the alarm is over.
+// Closed reports whether the alarm is over. (An abandoned alarm is not: it
+// returns to the queue when the caller comes back.)
 func (a Alarm) Closed() bool {
 	switch a.State {
-	case "closed", "ended", "abandoned", "cancelled":
+	case "closed", "cancelled":
 		return true
 	}
 	return false
@@ -73,6 +74,21 @@ type Alarms interface {
 	// Get returns an alarm without an access check (for video links and
 	// housekeeping). Missing: an error with code not_found.
 	Get(ctx context.Context, id string) (Alarm, error)
+}
+
+// Presence is optionally implemented by Alarms: media reports whether the
+// caller's media connection is up, so an alarm whose caller vanished before
+// an answer is kept for call-back and returns to the queue when they are
+// back.
+type Presence interface {
+	CallerPresent(ctx context.Context, alarmID string) error
+	CallerGone(ctx context.Context, alarmID, reason string) error
+}
+
+// Notes is optionally implemented by Alarms: media posts platform notes
+// into the alarm's chat ("video link sent").
+type Notes interface {
+	AddSystemMessage(ctx context.Context, alarmID, actor, text string) error
 }
 
 // Config holds the media settings. The zero value works on one machine.

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -244,6 +245,13 @@ func (r *room) join(role Role, actor string, out func(signal), kick func()) (*pa
 			if p.connected.CompareAndSwap(false, true) {
 				p.send(signal{Type: "state", State: "connected"})
 				r.broadcastPeer(p, "joined")
+				if pr, ok := r.s.d.Alarms.(Presence); ok && role == RoleCaller {
+					go func() {
+						if err := pr.CallerPresent(context.Background(), r.alarm.ID); err != nil {
+							r.s.log.Warn("media: caller present", "alarm", r.alarm.ID, "err", err)
+						}
+					}()
+				}
 			}
 			// A new subscriber (or one back after an ICE restart) needs a
 			// keyframe before it can show anything. Ask now and once more

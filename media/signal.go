@@ -181,6 +181,7 @@ func (s *Service) serveSignal(ctx context.Context, c *websocket.Conn, rm *room, 
 	// closes the connection at once, and the writer must first flush the
 	// last messages ("closed"). The writer's Close ends the read instead.
 	rctx := context.WithoutCancel(ctx)
+	bye := false
 	for {
 		typ, data, err := c.Read(rctx)
 		if err != nil {
@@ -207,6 +208,7 @@ func (s *Service) serveSignal(ctx context.Context, c *websocket.Conn, rm *room, 
 				}
 			}
 		case "bye":
+			bye = true
 			cancel()
 		default:
 			enqueue(signal{Type: "error", Code: "unknown_type", Message: "unknown message type"})
@@ -214,6 +216,16 @@ func (s *Service) serveSignal(ctx context.Context, c *websocket.Conn, rm *room, 
 	}
 	cancel()
 	<-writerDone
+	if role == RoleCaller && !bye && !rm.isClosed() {
+		// The caller's app vanished without hanging up (crash, no network):
+		// tell the alarm feature, which keeps an unanswered alarm for
+		// call-back and requeues it when the caller is back.
+		if pr, ok := s.d.Alarms.(Presence); ok {
+			if err := pr.CallerGone(context.WithoutCancel(ctx), rm.alarm.ID, "media_lost"); err != nil {
+				s.log.Warn("media: caller gone", "alarm", rm.alarm.ID, "err", err)
+			}
+		}
+	}
 }
 
 func (s *Service) writeLoop(ctx context.Context, c *websocket.Conn, out <-chan signal) {

@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"open110/account"
+	"open110/alarm"
+	"open110/media"
+)
+
+// wireMedia serves live media for alarms (WebRTC signalling, the SFU,
+// evidence recording, video links, TURN). It plugs into the node's alarm
+// service through mediaAlarms and ends rooms on the alarm's "closed" wake-up.
+//
+// Settings (environment until the lead moves them into Config):
+//
+//	OPEN110_MEDIA_UDP          one UDP socket for all media, e.g. 0.0.0.0:8112 (default: a port per peer)
+//	OPEN110_MEDIA_TCP          ICE-TCP listener, e.g. 0.0.0.0:8112
+//	OPEN110_MEDIA_PUBLIC_IPS   comma-separated IPs announced as host candidates (1:1 NAT)
+//	OPEN110_MEDIA_LOOPBACK     1: include 127.0.0.1 candidates (default when --addr is loopback)
+//	OPEN110_TURN_ADDR          embedded TURN (UDP+TCP), e.g. 0.0.0.0:3478
+//	OPEN110_TURN_PUBLIC_IP     relay address announced to clients
+//	OPEN110_TURN_SECRET        credential secret (default: derived from the node secret)
+//	OPEN110_ICE_SERVERS        extra ICE servers as JSON [{"urls":[…],"username":…,"credential":…}]
+func wireMedia(a *App) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := a.DB.Migrate(ctx, media.Migrations()); err != nil {
+		return err
+	}
+	als := a.Alarms()
+	if als == nil {
+		return fmt.Errorf("media: the alarm service is not wired")
+	}
+	env := os.Getenv
+	cfg := media.Config{
+		DataDir: a.Cfg.Data, PublicURL: a.Cfg.PublicURL,
+		UDPAddr: env("OPEN110_MEDIA_UDP"), TCPAddr: env("OPEN110_MEDIA_TCP"),
+		TURNAddr: env("OPEN110_TURN_ADDR"), TURNPublicIP: env("OPEN110_TURN_PUBLIC_IP"), TURNSecret: env("OPEN110_TURN_SECRET"),
+	}
+	if ips := env("OPEN110_MEDIA_PUBLIC_IPS"); ips != "" {
+		cfg.PublicIPs = strings.Split(ips, ",")
+	}
+	if host, _, err := net.SplitHostPort(a.Cfg.Addr); err == nil {
+		if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+			cfg.Loopback = true
+		}
+	}
+	if env("OPEN110_MEDIA_LOOPBACK") == "1" {
+		cfg.Loopback = true
+	}
+	if cfg.TURNAddr != "" && cfg.TURNSecret == "" {
+		cfg.TURNSecret = fmt.Sprintf("%x", a.Secret) + ":turn"
+	}
+	if js := env("OPEN110_ICE_SERVERS"); js != "" {
+		if err := json.Unmarshal([]byte(js), &cfg.ICEServers); err != nil {
+			return fmt.Errorf("OPEN110_ICE_SERVERS: %w", err)
+		}
+	}
+	s, err := media.New(ctx, cfg, media.Deps{
+		DB: a.DB, Blob: a.Blob, Audit: a.Audit, Alarms: mediaAlarms{als}, SMS: a.SMS, Log: a.Log, Now: a.Now,
+	})
+	if err != nil {
+		return err
+	}
+	s.Register(a.Mux)
+	a.AddOpenAPI(media.OpenAPI)
+	a.AddRunner(s.Run)
+	unsub, err := als.Subscribe(func(c alarm.Change) {
+		switch {
+		case c.State.Terminal():
+			go s.AlarmClosed(context.Background(), c.AlarmID)
+		case c.Type == "answered":
+			s.AlarmAnswered(c.AlarmID)
+		}
+	})
+	if err != nil {
+		s.Close()
+		return err
+	}
+	a.AddCloser(func() error {
+		unsub()
+		return s.Close()
+	})
+	return nil
+}
+
+// mediaAlarms adapts the alarm service to what media asks of it.
+type mediaAlarms struct{ s *alarm.Service }
+
+// system sees every alarm in the province as an observer (admin of 130000).
+var mediaSystem = account.Principal{Kind: account.Officer, ID: "system:media", Username: "system:media",
+	Role: account.Admin, Center: account.ProvinceCenter}
+
+func (m mediaAlarms) Access(ctx context.Context, p account.Principal, id string) (media.Grant, error) {
+	acc, err := m.s.Access(ctx, p, id)
+	if err != nil {
+		return media.Grant{}, err
+	}
+	g := media.Grant{Alarm: alarmOf(acc)}
+	switch {
+	case acc.Role == alarm.RoleCaller:
+		g.Role = media.RoleCaller
+	case acc.Answerer:
+		g.Role = media.RoleDispatcher
+	case acc.Role == alarm.RoleObserver:
+		g.Role = media.RoleObserver
+	case acc.Role == alarm.RoleDispatcher && (acc.State == alarm.Queued || p.Role == account.Supervisor):
+		// The centre's dispatchers may preview a queued alarm's video (to
+		// triage); once answered only the answerer and supervisors watch.
+		g.Role = media.RoleObserver
+	}
+	return g, nil
+}
+
+func (m mediaAlarms) Get(ctx context.Context, id string) (media.Alarm, error) {
+	acc, err := m.s.Access(ctx, mediaSystem, id)
+	if err != nil {
+		return media.Alarm{}, err
+	}
+	return alarmOf(acc), nil
+}
+
+func (m mediaAlarms) CallerPresent(ctx context.Context, id string) error {
+	return m.s.CallerPresent(ctx, id)
+}
+
+func (m mediaAlarms) CallerGone(ctx context.Context, id, reason string) error {
+	_, err := m.s.CallerGone(ctx, id, reason)
+	return err
+}
+
+func (m mediaAlarms) AddSystemMessage(ctx context.Context, id, actor, text string) error {
+	_, err := m.s.AddSystemMessage(ctx, id, actor, text)
+	return err
+}
+
+func alarmOf(acc alarm.Access) media.Alarm {
+	return media.Alarm{ID: acc.AlarmID, Kind: string(acc.Kind), State: string(acc.State), Center: acc.Center.Code,
+		CallerID: acc.CallerID, CallerPhone: acc.CallerPhone}
+}
+
+func init() { wirings = append(wirings, wireMedia) }
