@@ -5,6 +5,7 @@ import (
 	"open110/admin/settings"
 	"open110/alarm"
 	"open110/audit"
+	"open110/missing"
 	"open110/platform/db"
 	"open110/profile"
 	"open110/reward"
@@ -22,6 +23,7 @@ func migrations() []db.Migrations {
 		profile.Migrations(),
 		tip.Migrations(),
 		reward.Migrations(),
+		missing.Migrations(),
 	}
 }
 
@@ -32,4 +34,5 @@ var wirings = []func(*App) error{
 	wireAdmin,
 	wireTip,
 	wireReward,
+	wireMissing,
 }
