@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"open110/account"
+	"open110/alarm"
 	"open110/audit"
 	"open110/geo"
 	"open110/platform/api"
@@ -54,6 +55,8 @@ type App struct {
 	URL string
 	// Demo lists the demo accounts when started with Demo.
 	Demo []account.DemoAccount
+
+	alarms *alarm.Service // set by wireAlarm
 
 	openapi  []func() map[string]any
 	runners  []func(ctx context.Context) error
