@@ -448,7 +448,11 @@ func TestBadInput(t *testing.T) {
 			{"no time", func(s *Submission) { s.LastSeen.At = "" }, "missing_field"},
 			{"bad time", func(s *Submission) { s.LastSeen.At = "yesterday" }, "invalid_time"},
 			{"future last seen", func(s *Submission) { s.LastSeen.At = base.Add(time.Hour).Format(time.RFC3339) }, "last_seen_in_future"},
-			{"before birth", func(s *Submission) { s.Person.Age = nil; s.Person.BirthDate = "2025-05-31"; s.LastSeen.At = "2025-05-01T00:00:00Z" }, "last_seen_before_birth"},
+			{"before birth", func(s *Submission) {
+				s.Person.Age = nil
+				s.Person.BirthDate = "2025-05-31"
+				s.LastSeen.At = "2025-05-01T00:00:00Z"
+			}, "last_seen_before_birth"},
 			{"no position", func(s *Submission) { s.LastSeen.Position = nil }, "missing_field"},
 			{"bad position", func(s *Submission) { s.LastSeen.Position = &Position{Lat: 95, Lng: 114} }, "invalid_position"},
 			{"no place", func(s *Submission) { s.LastSeen.Place = "" }, "missing_field"},
