@@ -220,3 +220,28 @@ func (e *env) server(who map[string]account.Principal) *httptest.Server {
 	e.t.Cleanup(srv.Close)
 	return srv
 }
+
+func (e *env) citizenByPhone(phone string) account.Principal {
+	e.t.Helper()
+	norm, _ := sms.NormalizePhone(phone)
+	var id string
+	if err := e.d.QueryRow(ctx, "SELECT id FROM citizens WHERE phone = $1", norm).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return account.Principal{Kind: account.Citizen, ID: id, Phone: norm}
+}
+
+// waitSMS waits for an SMS to phone containing substr (notices are sent
+// after the commit, possibly from another goroutine).
+func (e *env) waitSMS(phone, substr string) {
+	e.t.Helper()
+	for i := 0; i < 200; i++ {
+		for _, s := range e.sms(phone) {
+			if strings.Contains(s, substr) {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.t.Fatalf("no SMS to %s containing %q: %v", phone, substr, e.sms(phone))
+}
