@@ -30,7 +30,7 @@ async function centersTab(body, ctx) {
   const list = (await api.get('/api/v1/admin/centers', { signal: ctx.signal })).centers;
   const cities = list.filter((c) => c.level !== 'county');
   const counties = (code) => list.filter((c) => c.level === 'county' && c.parent === code);
-  const msg = h('p', { class: 'form-msg', role: 'status' });
+  const msg = h('p', { class: 'form-msg', role: 'status', style: 'padding: 0 16px' });
   const unit = (c) => {
     const box = h('input', { type: 'checkbox', checked: c.active, 'data-center': c.code, 'aria-label': c.name });
     box.addEventListener('change', async () => {
