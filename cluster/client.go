@@ -68,7 +68,9 @@ func (r Response) Code() string {
 	return e.Error.Code
 }
 
-func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, truncate(string(r.Body), 300)) }
+func (r Response) String() string {
+	return fmt.Sprintf("%d %s", r.Status, truncate(string(r.Body), 300))
+}
 
 func truncate(s string, n int) string {
 	if len(s) > n {

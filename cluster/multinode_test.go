@@ -49,7 +49,7 @@ func TestTwoNodes(t *testing.T) {
 			t.Fatalf("raise on A: %v %v", r, err)
 		}
 		var al struct {
-			ID     string `json:"id"`
+			ID     string                `json:"id"`
 			Center struct{ Code string } `json:"center"`
 		}
 		mustJSON(t, r, &al)

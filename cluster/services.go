@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver for DB()
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver for DB()
 )
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
