@@ -55,7 +55,7 @@ func checkRange(lat, lng float64) error {
 
 // outside builds the outside_jurisdiction error for a position in no county.
 func (r *Router) outside(lat, lng, gLat, gLng float64) error {
-	i, px, py := r.outer.nearest(gLng*shape.Scale, gLat*shape.Scale, math.Cos(gLat*math.Pi/180), nil)
+	i, px, py := r.outer().nearest(gLng*shape.Scale, gLat*shape.Scale, math.Cos(gLat*math.Pi/180), nil)
 	// Measured between GCJ-02 positions: the offset field changes by a few
 	// metres per kilometre, so this is within 0.5% of the WGS-84 distance
 	// and saves the iterative inverse conversion.

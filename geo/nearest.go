@@ -33,7 +33,9 @@ type nearIndex struct {
 // another ring has in reverse (a shared border) is left out: for a point in
 // no polygon the nearest point of the union lies on its outer boundary, and
 // dropping internal borders makes "outside" answers faster.
-func buildNear(features []shape.Feature, outerOnly bool) *nearIndex {
+// include, if not nil, selects the features to index (indexes stay those
+// of the full slice).
+func buildNear(features []shape.Feature, outerOnly bool, include func(int) bool) *nearIndex {
 	// An edge is shared when a different part has it reversed. Spikes (an
 	// edge and its reverse in the same ring) are kept: their tip can be the
 	// nearest point.
@@ -78,6 +80,10 @@ func buildNear(features []shape.Feature, outerOnly bool) *nearIndex {
 	}
 	pi := int32(0)
 	for fi, f := range features {
+		if include != nil && !include(fi) {
+			pi += int32(len(f.Polygons))
+			continue
+		}
 		for _, p := range f.Polygons {
 			pi++
 			for _, r := range p {
@@ -213,7 +219,10 @@ func (n *nearIndex) search(level int, idx int32, st *nearState) {
 		pts := n.pts[nd.first : nd.first+nd.count+1]
 		for i := range nd.count {
 			qx, qy, d := closest(pts[i], pts[i+1], st.x, st.y, st.kx)
-			if d < st.best || (d == st.best && int(f) < st.feature) {
+			// Distances equal up to rounding (a vertex two counties share,
+			// reached through different edges) are a tie: lower index wins.
+			tie := st.feature >= 0 && math.Abs(d-st.best) <= 1e-9*st.best
+			if (d < st.best && !tie) || (tie && int(f) < st.feature) {
 				st.feature, st.best, st.px, st.py = int(f), d, qx, qy
 			}
 		}
@@ -225,7 +234,7 @@ func (n *nearIndex) search(level int, idx int32, st *nearState) {
 	below := n.levels[level-1]
 	for c := nd.first; c < nd.first+nd.count; c++ {
 		d := boxDist2(&below[c], st.x, st.y, st.kx)
-		if d > st.best {
+		if d > st.best*(1+1e-9) {
 			continue
 		}
 		// insertion into the sorted prefix (ascending distance)
@@ -237,7 +246,7 @@ func (n *nearIndex) search(level int, idx int32, st *nearState) {
 		cnt++
 	}
 	for k := range cnt {
-		if ds[k] > st.best {
+		if ds[k] > st.best*(1+1e-9) {
 			break
 		}
 		n.search(level-1, ids[k], st)

@@ -45,9 +45,12 @@ type Router struct {
 	cityIdx  map[string]int
 	county   *layer
 	city     *layer     // outlines of gapRepairCities
-	near     *nearIndex // all county edges: the gap repair
-	outer    *nearIndex // the province's outer boundary: outside answers
-	inRepair [][]bool   // repair-layer feature → allow-mask over county features
+	near     *nearIndex // edges of the gap-repair cities' counties
+	// outer indexes the province's outer boundary for outside answers. It
+	// is built in the background when Load returns (tens of ms; inside
+	// lookups never need it); the first outside answer waits for it.
+	outer    func() *nearIndex
+	inRepair [][]bool // repair-layer feature → allow-mask over county features
 	shapes   map[string][]shape.Polygon
 	own      atomic.Pointer[[]bool] // county feature index → runs own centre
 }
@@ -97,14 +100,15 @@ func Load() (*Router, error) {
 			repair = append(repair, f)
 		}
 	}
-	// The four indexes are independent; building them in parallel halves
-	// start-up time on a two-core machine.
+	// The two grids are independent; building them in parallel saves
+	// start-up time on a multi-core machine.
 	var wg sync.WaitGroup
 	wg.Go(func() { r.county = buildLayer(counties) })
 	wg.Go(func() { r.city = buildLayer(repair) })
-	wg.Go(func() { r.near = buildNear(counties, false) })
-	wg.Go(func() { r.outer = buildNear(counties, true) })
 	wg.Wait()
+	r.near = buildNear(counties, false, func(i int) bool { return gapRepairCities[r.counties[i].Parent] })
+	r.outer = sync.OnceValue(func() *nearIndex { return buildNear(counties, true, nil) })
+	go r.outer()
 	for _, f := range repair {
 		mask := make([]bool, len(counties))
 		for i, u := range r.counties {

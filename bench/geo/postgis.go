@@ -20,6 +20,7 @@ const dbName = "open110_geobench"
 // gap-repair outline (Cangzhou), that city's county nearest by distance with
 // longitude scaled by cos(latitude); else outside, with the nearest county
 // by the same metric (KNN on the GiST index for a bound, then exact).
+// Distances equal to 1e-9° are ties, won by the lower code, as in the router.
 // Geometries use SRID 0: GCJ-02 has no EPSG code, and both sides are planar
 // in degrees anyway.
 const routeFn = `
@@ -36,7 +37,7 @@ BEGIN
 	SELECT o.code INTO repair FROM repair_outline o WHERE ST_Intersects(o.geom, p) ORDER BY o.code LIMIT 1;
 	IF repair IS NOT NULL THEN
 		SELECT c.code INTO county FROM county_parts c WHERE c.city = repair
-			ORDER BY ST_Distance(ST_Scale(c.geom, k, 1), ST_Scale(p, k, 1)), c.code LIMIT 1;
+			ORDER BY round((ST_Distance(ST_Scale(c.geom, k, 1), ST_Scale(p, k, 1)) * 1e9)::numeric), c.code LIMIT 1;
 		gap := true;
 		RETURN;
 	END IF;
@@ -44,7 +45,7 @@ BEGIN
 	-- so the scaled-nearest part lies within (plain nearest distance) / k.
 	SELECT c.geom <-> p INTO d FROM county_parts c ORDER BY c.geom <-> p LIMIT 1;
 	SELECT c.code INTO nearest FROM county_parts c WHERE ST_DWithin(c.geom, p, d / k)
-		ORDER BY ST_Distance(ST_Scale(c.geom, k, 1), ST_Scale(p, k, 1)), c.code LIMIT 1;
+		ORDER BY round((ST_Distance(ST_Scale(c.geom, k, 1), ST_Scale(p, k, 1)) * 1e9)::numeric), c.code LIMIT 1;
 END $$`
 
 type pgResult struct {
