@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,17 @@ type Config struct {
 	LogLevel    string        // --log-level, debug|info|warn|error, default info
 	LogFormat   string        // --log-format, text|json, default text
 	ShutdownT   time.Duration // --shutdown-timeout, default 10s
+
+	// Live media (WebRTC). Defaults suit one node on one host; a deployment
+	// behind NAT sets the public IPs and TURN.
+	MediaUDP       string // --media-udp, one UDP socket for all media, e.g. 0.0.0.0:8112; default a port per peer
+	MediaTCP       string // --media-tcp, ICE-TCP listener for networks that block UDP, e.g. 0.0.0.0:8112
+	MediaPublicIPs string // --media-public-ips, comma-separated IPs announced as host candidates (1:1 NAT)
+	MediaLoopback  bool   // --media-loopback, offer 127.0.0.1 candidates (on by default when --addr is loopback)
+	TURNAddr       string // --turn-addr, embedded TURN server on UDP and TCP, e.g. 0.0.0.0:3478; default off
+	TURNPublicIP   string // --turn-public-ip, relay address announced to clients
+	TURNSecret     string // --turn-secret, credential secret; default derived from the server secret
+	ICEServers     string // --ice-servers, extra STUN/TURN servers as JSON [{"urls":[…],"username":…,"credential":…}]
 
 	// Set by tests and embedders, not by flags.
 	Now func() time.Time // clock; nil means time.Now
@@ -70,6 +82,14 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 		}
 	}
 	fs.DurationVar(&c.ShutdownT, "shutdown-timeout", d, "graceful shutdown timeout (env OPEN110_SHUTDOWN_TIMEOUT)")
+	str(&c.MediaUDP, "media-udp", "", "one UDP socket for all WebRTC media, e.g. 0.0.0.0:8112 (default: a port per peer)")
+	str(&c.MediaTCP, "media-tcp", "", "ICE-TCP listener for networks that block UDP, e.g. 0.0.0.0:8112")
+	str(&c.MediaPublicIPs, "media-public-ips", "", "comma-separated public IPs announced as host candidates (1:1 NAT)")
+	boolean(&c.MediaLoopback, "media-loopback", "offer loopback ICE candidates (automatic when --addr is loopback)")
+	str(&c.TURNAddr, "turn-addr", "", "embedded TURN server address (UDP and TCP), e.g. 0.0.0.0:3478")
+	str(&c.TURNPublicIP, "turn-public-ip", "", "relay IP the TURN server announces")
+	str(&c.TURNSecret, "turn-secret", "", "TURN credential secret (default: derived from the server secret)")
+	str(&c.ICEServers, "ice-servers", "", `extra ICE servers as JSON, e.g. [{"urls":["turns:turn.example:443?transport=tcp"],"username":"u","credential":"p"}]`)
 }
 
 func envName(flag string) string {
@@ -131,6 +151,9 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
 	}
+	if c.ICEServers != "" && !json.Valid([]byte(c.ICEServers)) {
+		errs = append(errs, errors.New("--ice-servers must be a JSON array"))
+	}
 	if c.ShutdownT <= 0 {
 		c.ShutdownT = 10 * time.Second
 	}
@@ -167,8 +190,14 @@ func (c Config) String() string {
 		}
 		return s
 	}
-	return fmt.Sprintf("addr=%s data=%s db=%s nats=%s blob=%s demo=%t require_totp=%t public_url=%s secret=%s sms_gateway=%s sms_secret=%s trust_proxy=%s log=%s/%s",
+	ice := "none"
+	if c.ICEServers != "" {
+		ice = "set(credentials masked)"
+	}
+	return fmt.Sprintf("addr=%s data=%s db=%s nats=%s blob=%s demo=%t require_totp=%t public_url=%s secret=%s sms_gateway=%s sms_secret=%s trust_proxy=%s log=%s/%s "+
+		"media_udp=%s media_tcp=%s media_public_ips=%s turn=%s turn_public_ip=%s turn_secret=%s ice_servers=%s",
 		c.Addr, c.Data, or(db.Redact(c.DB), "sqlite(data)"), or(db.Redact(c.NATS), "embedded"), or(db.Redact(c.Blob), "files(data)"),
 		c.Demo, c.RequireTOTP, c.PublicURL, or(mask(c.Secret), "file(data)"), or(db.Redact(c.SMSGateway), "outbox(data)"), mask(c.SMSSecret),
-		c.TrustProxy, c.LogLevel, c.LogFormat)
+		c.TrustProxy, c.LogLevel, c.LogFormat,
+		or(c.MediaUDP, "per-peer"), c.MediaTCP, c.MediaPublicIPs, or(c.TURNAddr, "off"), c.TURNPublicIP, or(mask(c.TURNSecret), "derived"), ice)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 
 	"open110/account"
@@ -17,16 +16,7 @@ import (
 // evidence recording, video links, TURN). It plugs into the node's alarm
 // service through mediaAlarms and ends rooms on the alarm's "closed" wake-up.
 //
-// Settings (environment until the lead moves them into Config):
-//
-//	OPEN110_MEDIA_UDP          one UDP socket for all media, e.g. 0.0.0.0:8112 (default: a port per peer)
-//	OPEN110_MEDIA_TCP          ICE-TCP listener, e.g. 0.0.0.0:8112
-//	OPEN110_MEDIA_PUBLIC_IPS   comma-separated IPs announced as host candidates (1:1 NAT)
-//	OPEN110_MEDIA_LOOPBACK     1: include 127.0.0.1 candidates (default when --addr is loopback)
-//	OPEN110_TURN_ADDR          embedded TURN (UDP+TCP), e.g. 0.0.0.0:3478
-//	OPEN110_TURN_PUBLIC_IP     relay address announced to clients
-//	OPEN110_TURN_SECRET        credential secret (default: derived from the node secret)
-//	OPEN110_ICE_SERVERS        extra ICE servers as JSON [{"urls":[…],"username":…,"credential":…}]
+// Settings come from Config (--media-*, --turn-*, --ice-servers).
 func wireMedia(a *App) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -37,29 +27,27 @@ func wireMedia(a *App) error {
 	if als == nil {
 		return fmt.Errorf("media: the alarm service is not wired")
 	}
-	env := os.Getenv
+	c := a.Cfg
 	cfg := media.Config{
-		DataDir: a.Cfg.Data, PublicURL: a.Cfg.PublicURL,
-		UDPAddr: env("OPEN110_MEDIA_UDP"), TCPAddr: env("OPEN110_MEDIA_TCP"),
-		TURNAddr: env("OPEN110_TURN_ADDR"), TURNPublicIP: env("OPEN110_TURN_PUBLIC_IP"), TURNSecret: env("OPEN110_TURN_SECRET"),
+		DataDir: c.Data, PublicURL: c.PublicURL,
+		UDPAddr: c.MediaUDP, TCPAddr: c.MediaTCP,
+		TURNAddr: c.TURNAddr, TURNPublicIP: c.TURNPublicIP, TURNSecret: c.TURNSecret,
+		Loopback: c.MediaLoopback,
 	}
-	if ips := env("OPEN110_MEDIA_PUBLIC_IPS"); ips != "" {
-		cfg.PublicIPs = strings.Split(ips, ",")
+	if c.MediaPublicIPs != "" {
+		cfg.PublicIPs = strings.Split(c.MediaPublicIPs, ",")
 	}
-	if host, _, err := net.SplitHostPort(a.Cfg.Addr); err == nil {
+	if host, _, err := net.SplitHostPort(c.Addr); err == nil {
 		if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
 			cfg.Loopback = true
 		}
 	}
-	if env("OPEN110_MEDIA_LOOPBACK") == "1" {
-		cfg.Loopback = true
-	}
 	if cfg.TURNAddr != "" && cfg.TURNSecret == "" {
 		cfg.TURNSecret = fmt.Sprintf("%x", a.Secret) + ":turn"
 	}
-	if js := env("OPEN110_ICE_SERVERS"); js != "" {
-		if err := json.Unmarshal([]byte(js), &cfg.ICEServers); err != nil {
-			return fmt.Errorf("OPEN110_ICE_SERVERS: %w", err)
+	if c.ICEServers != "" {
+		if err := json.Unmarshal([]byte(c.ICEServers), &cfg.ICEServers); err != nil {
+			return fmt.Errorf("--ice-servers: %w", err)
 		}
 	}
 	s, err := media.New(ctx, cfg, media.Deps{
