@@ -5,6 +5,7 @@ import (
 	"open110/admin/settings"
 	"open110/alarm"
 	"open110/audit"
+	"open110/guardian"
 	"open110/missing"
 	"open110/platform/db"
 	"open110/profile"
@@ -24,6 +25,7 @@ func migrations() []db.Migrations {
 		tip.Migrations(),
 		reward.Migrations(),
 		missing.Migrations(),
+		guardian.Migrations(),
 	}
 }
 
@@ -35,4 +37,5 @@ var wirings = []func(*App) error{
 	wireTip,
 	wireReward,
 	wireMissing,
+	wireGuardian,
 }
