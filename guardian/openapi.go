@@ -52,7 +52,7 @@ func OpenAPI() map[string]any {
 		"traveller_id": s(), "traveller_phone": s(), "guardians": arr(obj(map[string]any{"id": s(), "phone": s(), "label": s()})),
 		"last": point, "last_seen_at": t(), "overdue": b(), "silent": b(),
 		"alarms": arr(obj(map[string]any{"alarm_id": s(), "raised_by": enum("traveller", "guardian", "duress"), "raiser_id": s(), "at": t(), "center": s()})),
-		"role": enum("traveller", "guardian", "police"), "cursor": i()}, "id", "mode", "state")
+		"role":   enum("traveller", "guardian", "police"), "cursor": i()}, "id", "mode", "state")
 	event := obj(map[string]any{"rev": i(), "type": s(), "at": t(), "actor": s(), "data": map[string]any{"type": "object"}})
 	id := pathParam("id")
 	pin := obj(map[string]any{"set": b()})
