@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -445,4 +446,46 @@ func TestProfileDashboardAndMyData(t *testing.T) {
 			t.Fatalf("deleted account came back")
 		}
 	})
+}
+
+// TestChangesApplyAcrossNodes: two nodes share PostgreSQL and an external
+// NATS; a routing change and a settings change made on one apply on the
+// other through the bus wake-up (well before the one-minute re-read).
+func TestChangesApplyAcrossNodes(t *testing.T) {
+	natsURL := os.Getenv("OPEN110_TEST_NATS")
+	if os.Getenv("OPEN110_TEST_POSTGRES") == "" || natsURL == "" {
+		t.Skip("needs OPEN110_TEST_POSTGRES and OPEN110_TEST_NATS")
+	}
+	url := dbtest.URL(t, db.Postgres)
+	secret := "00112233445566778899aabbccddeeff"
+	a := start(t, app.Config{DB: url, NATS: natsURL, Secret: secret, Demo: true})
+	b := start(t, app.Config{DB: url, NATS: natsURL, Secret: secret})
+	adm := officerToken(t, a, "admin")
+	routeOn := func(n *app.App) string {
+		r := call(t, "GET", n.URL+"/api/v1/route?lat=38.0428&lng=114.5149", "", "")
+		return r.body["center"].(map[string]any)["code"].(string)
+	}
+	county := routeOn(b)
+	if r := call(t, "PUT", a.URL+"/api/v1/admin/centers/"+county, adm, `{"active":false}`); r.status != 200 {
+		t.Fatalf("deactivate: %d %s", r.status, r.raw)
+	}
+	waitFor(t, "node b to route to the city", func() bool { return routeOn(b) == "130100" })
+
+	r := call(t, "GET", a.URL+"/api/v1/admin/settings", adm, "")
+	body := `{"base_version":0,"settings":{"overflow_after_s":45,"abandon_after_s":60,"trip_retention_days":30,"closed_retention_days":365,"evidence_retention_days":3650,"session_retention_days":7,"rate_limits":{"otp_per_phone_day":10,"otp_per_ip_hour":30,"login_per_ip_minute":30,"alarms_per_phone_hour":3}}}`
+	if r = call(t, "PUT", a.URL+"/api/v1/admin/settings", adm, body); r.status != 200 {
+		t.Fatalf("save: %d %s", r.status, r.raw)
+	}
+	waitFor(t, "node b to apply the settings", func() bool { return b.Settings().Get().OverflowAfterS == 45 })
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

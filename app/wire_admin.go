@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"open110/account"
@@ -30,6 +31,15 @@ func wireAdmin(a *App) error {
 		return err
 	}
 	a.AddRunner(st.Run)
+	settingsMu.Lock()
+	settingsStores[a] = st
+	settingsMu.Unlock()
+	a.AddCloser(func() error {
+		settingsMu.Lock()
+		delete(settingsStores, a)
+		settingsMu.Unlock()
+		return nil
+	})
 
 	reader, err := alarm.New(alarm.Config{}, alarm.Deps{DB: a.DB, Bus: a.Bus, Router: readOnlyRouter{}, Audit: a.Audit, Now: a.Now, Log: a.Log})
 	if err != nil {
@@ -66,6 +76,23 @@ func wireAdmin(a *App) error {
 	md.Register(a.Mux)
 	a.AddOpenAPI(mydata.OpenAPI)
 	return nil
+}
+
+// settingsStores holds each node's settings until App has a field for it
+// (as it has for alarms); wireAdmin runs before the features that read it.
+var (
+	settingsMu     sync.Mutex
+	settingsStores = map[*App]*settings.Store{}
+)
+
+// Settings returns the node's run-time settings (overflow times, quick
+// phrases, retention, rate limits, SMS gateway, TURN): Get() is the
+// version in force, OnChange(fn) runs fn on every new version (saved on
+// any node). Nil before wireAdmin.
+func (a *App) Settings() *settings.Store {
+	settingsMu.Lock()
+	defer settingsMu.Unlock()
+	return settingsStores[a]
 }
 
 // alarmRef finds the node's alarm service at request time.
