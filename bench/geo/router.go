@@ -13,6 +13,7 @@ import (
 type routerResult struct {
 	router       *geo.Router
 	load         time.Duration // median of 5 loads
+	loadFull     time.Duration // until the first outside answer (background index done)
 	heapMB       float64       // live heap held by one router
 	median       time.Duration // single lookup, all points (timer overhead included)
 	medianInside time.Duration
@@ -30,7 +31,7 @@ type routerResult struct {
 
 func benchRouter(pts []point) (*routerResult, error) {
 	res := &routerResult{}
-	var loads []time.Duration
+	var loads, fulls []time.Duration
 	var m0, m1 runtime.MemStats
 	for i := range 5 {
 		runtime.GC()
@@ -41,6 +42,10 @@ func benchRouter(pts []point) (*routerResult, error) {
 			return nil, err
 		}
 		loads = append(loads, time.Since(t0))
+		// The outside-answer index finishes in the background; the first
+		// outside answer waits for it. Time until that answer too.
+		_, _ = r.Route(39.9087, 116.3975) // Beijing
+		fulls = append(fulls, time.Since(t0))
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
 		if i == 4 {
@@ -49,7 +54,8 @@ func benchRouter(pts []point) (*routerResult, error) {
 		}
 	}
 	slices.Sort(loads)
-	res.load = loads[2]
+	slices.Sort(fulls)
+	res.load, res.loadFull = loads[2], fulls[2]
 	r := res.router
 
 	res.outcomes = make([]outcome, len(pts))
