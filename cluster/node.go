@@ -155,8 +155,13 @@ func (n *Node) URL() string {
 	return n.url
 }
 
-// LogPath is the file holding the node's stdout and stderr (all starts).
+// LogPath is the file holding the node's log, its stderr (all starts).
+// Its stdout (the welcome text, which with --demo prints the demo
+// password on purpose) goes to OutPath.
 func (n *Node) LogPath() string { return filepath.Join(n.Data, "node.log") }
+
+// OutPath is the file holding the node's stdout.
+func (n *Node) OutPath() string { return filepath.Join(n.Data, "node.out") }
 
 // Logs returns the node's log so far.
 func (n *Node) Logs() []byte {
@@ -186,19 +191,26 @@ func (n *Node) Start() error {
 		n.mu.Unlock()
 		return err
 	}
+	outf, err := os.OpenFile(n.OutPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		logf.Close()
+		n.mu.Unlock()
+		return err
+	}
 	addr := "127.0.0.1:" + strconv.Itoa(n.Port)
 	cmd := exec.Command(n.c.bin, "serve", "--addr", addr, "--data", n.Data, "--db", n.c.DB, "--nats", n.c.NATS,
 		"--blob", n.c.Blob, "--secret", n.c.Secret, "--demo", "--log-level", n.c.LogLevel, "--log-format", "json",
 		"--shutdown-timeout", "5s")
-	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Stdout, cmd.Stderr = outf, logf
 	cmd.Env = append(os.Environ(), n.c.Env...)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
+		outf.Close()
 		n.mu.Unlock()
 		return fmt.Errorf("%s: start: %w", n.Name, err)
 	}
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
+	go func() { _ = cmd.Wait(); logf.Close(); outf.Close(); close(done) }()
 	n.cmd, n.done = cmd, done
 	n.starts++
 	n.mu.Unlock()
