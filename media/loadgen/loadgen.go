@@ -7,6 +7,13 @@
 //     by OTP (codes read from the demo SMS outbox, --outbox), raise video
 //     alarms, and dispatchers (demo account d<centre>/open110-demo, one
 //     session each) answer them and open the alarm's media socket.
+//     The account service allows 30 OTP requests per client IP an hour, so
+//     each synthetic citizen sends its own X-Forwarded-For (callerIP, from
+//     198.18.0.0/15, the range RFC 2544 sets aside for benchmarks). The
+//     server believes that header only from a trusted proxy: run the bench
+//     server with --trust-proxy 127.0.0.1/32 (or ::1/128 when the loadgen
+//     connects over IPv6), else every caller after the 30th fails to sign
+//     in with rate_limited.
 //   - "direct": no sign-in or alarm API; alarm IDs bench-<i>, tokens c<i>
 //     and d<j>. For bench/media's media-only server and its plain pion
 //     relay baseline, which accept those.
@@ -452,7 +459,8 @@ func (c *call) onTrack(t *webrtc.TrackRemote) {
 
 func raise(ctx context.Context, hc *http.Client, o Options, i int, c *call) error {
 	phone := fmt.Sprintf("+86139%08d", 10000000+i)
-	if _, err := do(ctx, hc, "POST", o.Server+"/api/v1/auth/otp", "", map[string]any{"phone": phone}, nil); err != nil {
+	ip := callerIP(i)
+	if _, err := do(ctx, hc, "POST", o.Server+"/api/v1/auth/otp", "", map[string]any{"phone": phone}, nil, ip); err != nil {
 		return fmt.Errorf("otp: %w", err)
 	}
 	code, err := otpFromOutbox(ctx, o.Outbox, phone)
@@ -462,7 +470,7 @@ func raise(ctx context.Context, hc *http.Client, o Options, i int, c *call) erro
 	var tok struct {
 		Token string `json:"token"`
 	}
-	if _, err := do(ctx, hc, "POST", o.Server+"/api/v1/auth/otp/verify", "", map[string]any{"phone": phone, "code": code}, &tok); err != nil {
+	if _, err := do(ctx, hc, "POST", o.Server+"/api/v1/auth/otp/verify", "", map[string]any{"phone": phone, "code": code}, &tok, ip); err != nil {
 		return fmt.Errorf("otp verify: %w", err)
 	}
 	var al struct {
@@ -472,12 +480,20 @@ func raise(ctx context.Context, hc *http.Client, o Options, i int, c *call) erro
 		} `json:"center"`
 	}
 	body := map[string]any{"kind": o.Kind, "location": map[string]any{"lat": o.Lat, "lng": o.Lng, "accuracy_m": 10}}
-	if _, err := do(ctx, hc, "POST", o.Server+"/api/v1/alarms", tok.Token, body, &al); err != nil {
+	if _, err := do(ctx, hc, "POST", o.Server+"/api/v1/alarms", tok.Token, body, &al, ip); err != nil {
 		return fmt.Errorf("raise: %w", err)
 	}
 	c.id, c.callerTok = al.ID, tok.Token
 	centerOf.Store(al.Center.Code)
 	return nil
+}
+
+// callerIP is synthetic citizen i's client address, 198.18.0.1 upwards in
+// 198.18.0.0/15 (RFC 2544's benchmarking range: never a real client), so
+// per-IP limits (30 OTP requests an hour) count each caller apart.
+func callerIP(i int) string {
+	n := i + 1
+	return fmt.Sprintf("198.%d.%d.%d", 18+(n>>16)&1, (n>>8)&255, n&255)
 }
 
 var centerOf atomic.Value
@@ -549,7 +565,9 @@ func scanOutbox(path, phone string) string {
 	return code
 }
 
-func do(ctx context.Context, hc *http.Client, method, url, token string, body, out any) (int, error) {
+// do makes one JSON request; xff, when given, is sent as X-Forwarded-For
+// (a synthetic citizen's own address, see callerIP).
+func do(ctx context.Context, hc *http.Client, method, url, token string, body, out any, xff ...string) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -564,6 +582,9 @@ func do(ctx context.Context, hc *http.Client, method, url, token string, body, o
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if len(xff) > 0 && xff[0] != "" {
+		req.Header.Set("X-Forwarded-For", xff[0])
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
