@@ -116,9 +116,6 @@ type Service struct {
 	mu       sync.Mutex
 	consoles map[string]int // officer username → live console sockets on this node
 
-	gmu        sync.Mutex // group commit (SQLite)
-	pending    []*txReq
-	committing bool
 }
 
 // New returns the alarm service. DB, Bus and Router are required.

@@ -255,109 +255,23 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(w *wtx, r *row)
 	return out, nil
 }
 
-// inTx runs fn in a write transaction, then publishes its wake-ups.
-//
-// On SQLite, which has one writer and fsyncs every commit
-// (synchronous=FULL: an alarm is acknowledged only once durable), writes
-// are group-committed: whoever finds no commit in progress becomes the
-// committer and runs every queued fn in one transaction, each inside its
-// own SAVEPOINT so one failure rolls back only its own changes. One fsync
-// then acknowledges the whole group; no caller returns before it. On
-// PostgreSQL each fn has its own transaction (the server groups commits).
+// inTx runs fn in a write transaction, then publishes its wake-ups once
+// the changes are durable. (On SQLite, db.InTx group-commits concurrent
+// writers: one fsync acknowledges the whole group.)
 func (s *Service) inTx(ctx context.Context, fn func(w *wtx) error) error {
-	if s.db.Dialect != db.SQLite {
-		var changes []Change
-		err := s.db.InTx(ctx, func(tx *db.Tx) error {
-			w := &wtx{Tx: tx, s: s}
-			if err := fn(w); err != nil {
-				return err
-			}
-			changes = w.changes
-			return nil
-		})
-		if err == nil {
-			s.publish(ctx, changes)
-		}
-		return err
-	}
-	req := &txReq{ctx: ctx, fn: fn, done: make(chan struct{})}
-	s.gmu.Lock()
-	s.pending = append(s.pending, req)
-	lead := !s.committing
-	s.committing = true
-	s.gmu.Unlock()
-	if lead {
-		s.commitLoop()
-	}
-	<-req.done
-	if req.err == nil {
-		s.publish(ctx, req.changes)
-	}
-	return req.err
-}
-
-type txReq struct {
-	ctx     context.Context
-	fn      func(w *wtx) error
-	err     error
-	changes []Change
-	done    chan struct{}
-}
-
-// maxGroup bounds one group commit so a burst cannot make one transaction
-// (and the wait of its first member) arbitrarily long.
-const maxGroup = 128
-
-func (s *Service) commitLoop() {
-	for {
-		s.gmu.Lock()
-		n := min(len(s.pending), maxGroup)
-		if n == 0 {
-			s.committing = false
-			s.gmu.Unlock()
-			return
-		}
-		batch := s.pending[:n:n]
-		s.pending = s.pending[n:]
-		s.gmu.Unlock()
-		s.commitGroup(batch)
-	}
-}
-
-func (s *Service) commitGroup(batch []*txReq) {
-	// The group must commit even if the request that leads it is cancelled.
-	ctx := context.WithoutCancel(batch[0].ctx)
+	var changes []Change
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		for _, q := range batch {
-			if err := q.ctx.Err(); err != nil {
-				q.err = err
-				continue
-			}
-			if _, err := tx.Exec(ctx, "SAVEPOINT op"); err != nil {
-				return err
-			}
-			w := &wtx{Tx: tx, s: s}
-			if err := q.fn(w); err != nil {
-				q.err = err
-				if _, err := tx.Exec(ctx, "ROLLBACK TO op"); err != nil {
-					return err
-				}
-			} else {
-				q.changes = w.changes
-			}
-			if _, err := tx.Exec(ctx, "RELEASE op"); err != nil {
-				return err
-			}
+		w := &wtx{Tx: tx, s: s}
+		if err := fn(w); err != nil {
+			return err
 		}
+		changes = w.changes
 		return nil
 	})
-	for _, q := range batch {
-		if err != nil && q.err == nil {
-			q.err = err
-			q.changes = nil
-		}
-		close(q.done)
+	if err == nil {
+		s.publish(ctx, changes)
 	}
+	return err
 }
 
 // newID returns a time-ordered random ID with a prefix: prefix + 12 hex

@@ -49,6 +49,7 @@ type DB struct {
 	w, r    *sql.DB
 	log     *slog.Logger
 	rebind  sync.Map // query text → rewritten text (SQLite only)
+	group   committer
 }
 
 // Querier is what *DB and *Tx have in common: feature stores take one so the
@@ -192,27 +193,52 @@ func (d *DB) WriteRow(ctx context.Context, query string, args ...any) *sql.Row {
 type Tx struct {
 	d  *DB
 	tx *sql.Tx
+	// detach runs statements without the caller's cancellation: in a
+	// group commit on SQLite, interrupting one member's statement could
+	// roll back the whole group's transaction, so members' statements run
+	// to completion (they are short local writes).
+	detach bool
+}
+
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.detach {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.d.Q(query), args...)
+	return t.tx.ExecContext(t.ctx(ctx), t.d.Q(query), args...)
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.d.Q(query), args...)
+	return t.tx.QueryContext(t.ctx(ctx), t.d.Q(query), args...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.d.Q(query), args...)
+	return t.tx.QueryRowContext(t.ctx(ctx), t.d.Q(query), args...)
 }
 
 // Dialect is the transaction's database dialect.
 func (t *Tx) Dialect() Dialect { return t.d.Dialect }
 
-// InTx runs fn in a transaction and commits if fn returns nil. On
-// PostgreSQL a serialization failure or deadlock is retried a few times, so
-// callers may use conditional updates without their own retry loops.
+// InTx runs fn in a transaction and commits if fn returns nil; when fn
+// returns an error nothing fn wrote is kept. InTx returns only after the
+// commit is durable.
+//
+// On SQLite, which has one writer and fsyncs every commit, concurrent InTx
+// calls are group-committed: the first caller to find no commit running
+// becomes the committer and runs every waiting fn in one transaction, each
+// inside its own SAVEPOINT, so a failing fn rolls back only its own
+// changes; one fsync then makes the whole group durable and no caller
+// returns before it. fn must not call InTx itself (it would wait for the
+// group it is part of). On PostgreSQL each fn has its own transaction and
+// a serialization failure or deadlock is retried a few times, so callers
+// may use conditional updates without their own retry loops.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.Dialect == SQLite {
+		return d.group.run(ctx, d, fn)
+	}
 	const attempts = 5
 	var err error
 	for i := 0; i < attempts; i++ {

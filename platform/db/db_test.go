@@ -15,7 +15,11 @@ import (
 	"open110/platform/db/dbtest"
 )
 
-func confSet(t *testing.T) db.Migrations {
+func confSetB(t testing.TB) db.Migrations { return confSetTB(t) }
+
+func confSet(t *testing.T) db.Migrations { return confSetTB(t) }
+
+func confSetTB(t testing.TB) db.Migrations {
 	sub, err := fs.Sub(os.DirFS("testdata"), "conf")
 	if err != nil {
 		t.Fatal(err)
