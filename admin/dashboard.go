@@ -242,7 +242,14 @@ func BuildDashboard(center, date string, from, to, now time.Time, recs []AlarmRe
 		end = now
 	}
 	d.Queue = []QueuePoint{}
+	var times []time.Time
 	for t := from; !t.After(end); t = t.Add(10 * time.Minute) {
+		times = append(times, t)
+	}
+	if len(times) > 0 && end.After(times[len(times)-1]) && end.Before(to) {
+		times = append(times, end) // the queue now
+	}
+	for _, t := range times {
 		n := 0
 		for _, a := range recs {
 			if a.RaisedAt.After(t) {

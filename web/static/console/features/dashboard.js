@@ -90,7 +90,8 @@ async function load(ctx, body, center, date, quiet) {
     parts: [
       { value: ab.abandoned, color: C.red, label: t('dash.abandonedL') },
       { value: ab.cancelled, color: C.amber, label: t('dash.cancelled') },
-      { value: Math.max(0, ab.raised - ab.abandoned - ab.cancelled), color: C.blue, label: t('dash.other') },
+      { value: d.answered, color: C.blue, label: t('dash.answered') },
+      { value: Math.max(0, ab.raised - ab.abandoned - ab.cancelled - d.answered), color: C.grey, label: t('dash.other') },
     ] });
 
   const load_ = d.dispatchers.length ? hbars({ title: t('dash.dispatchers'), rows: d.dispatchers.map((x) => ({ label: x.username, value: x.answered, note: `p50 ${x.p50_s}s · ${t('dash.busy', { m: x.busy_min })}` })) })
@@ -101,7 +102,7 @@ async function load(ctx, body, center, date, quiet) {
       d.answered ? t('dash.answerNote', { p50: at.p50_s, p90: at.p90_s, p95: at.p95_s, w15: pct(at.within['15s']), w20: pct(at.within['20s']) }) : t('dash.none')),
     card('per_hour', t('dash.perHour'), perHour, [[C.blue, t('dash.answered')], [C.red, t('dash.abandonedL')], [C.grey, t('dash.other')]]),
     card('queue', t('dash.queue'), queue, null, t('dash.queueNote')),
-    card('abandoned', t('dash.abandoned'), share, [[C.red, t('dash.abandonedL')], [C.amber, t('dash.cancelled')], [C.blue, t('dash.other')]]),
+    card('abandoned', t('dash.abandoned'), share, [[C.red, t('dash.abandonedL')], [C.amber, t('dash.cancelled')], [C.blue, t('dash.answered')], [C.grey, t('dash.other')]]),
     card('dispatchers', t('dash.dispatchers'), load_),
     card('places', t('dash.places'), h('div', { 'data-map': '1' }, t('common.loading')), null, t('dash.placesNote', { n: d.points.length })));
   mount(body, kpis, grid);

@@ -18,8 +18,9 @@ function frame(height, max, left = 34) {
   const bottom = height - 24;
   const y = (v) => bottom - (v / max) * (bottom - top);
   const g = s('g', null);
-  for (let i = 0; i <= 4; i++) {
-    const v = (max * i) / 4;
+  const steps = max % 5 === 0 ? 5 : 4; // whole-number ticks for 5, 10, 20, 25, 50…
+  for (let i = 0; i <= steps; i++) {
+    const v = (max * i) / steps;
     g.appendChild(s('line', { class: 'grid', x1: left, x2: W - 6, y1: y(v), y2: y(v) }));
     g.appendChild(s('text', { x: left - 4, y: y(v) + 4, 'text-anchor': 'end' }, String(Math.round(v * 10) / 10)));
   }
@@ -69,7 +70,7 @@ export function stepLine({ points, from, to, height = 200, color = '#0b3d91', fm
   const svg = s('svg', { viewBox: `0 0 ${W} ${height}`, role: 'img', 'aria-label': title || '' }, f.g);
   for (let hh = 0; hh <= 24; hh += 3) {
     const tx = from + hh * 3600e3;
-    svg.appendChild(s('text', { x: x(tx), y: height - 8, 'text-anchor': 'middle' }, fmtX(new Date(tx))));
+    svg.appendChild(s('text', { x: x(tx), y: height - 8, 'text-anchor': hh === 24 ? 'end' : 'middle' }, fmtX(new Date(tx))));
   }
   if (points.length) {
     let d = '';
