@@ -166,12 +166,16 @@ var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
 // SignInCitizen signs the user in with an OTP through node n (the code is
 // read from n's SMS outbox). phone is E.164 (+86…).
 func (u *User) SignInCitizen(ctx context.Context, n *Node, phone string) error {
-	base := n.URL()
+	return u.SignInCitizenAt(ctx, n.URL(), n.Outbox(), phone)
+}
+
+// SignInCitizenAt signs in through base, reading the code from outbox.
+func (u *User) SignInCitizenAt(ctx context.Context, base, outbox, phone string) error {
 	r, err := u.Do(ctx, base, "POST", "/api/v1/auth/otp", nil, map[string]string{"phone": phone})
 	if err != nil || r.Status != http.StatusAccepted {
 		return fmt.Errorf("otp %s: %v %v", phone, r, err)
 	}
-	code, err := LatestCode(ctx, n.Outbox(), phone)
+	code, err := LatestCode(ctx, outbox, phone)
 	if err != nil {
 		return err
 	}
