@@ -26,6 +26,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"sort"
 	"strconv"
@@ -157,6 +158,18 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /poster/qr.png", w.handleQRPNG)
 	mux.HandleFunc("GET /favicon.ico", redirect(w.StaticPrefix()+"/shared/icons/favicon.svg"))
 	mux.HandleFunc("GET /static/{version}/{path...}", w.handleStatic)
+	mux.HandleFunc("GET /v/{token}", handleVideoLink)
+}
+
+// handleVideoLink: the one-time video link a dispatcher sends by SMS
+// (media/link.go builds <public URL>/v/<token>) opens the citizen app's
+// no-app page, the public hash route #/v/<token> (app/features/media.js).
+// The token moves into the fragment, which browsers never send to a server
+// again, and the redirect is neither cached nor referred.
+func handleVideoLink(rw http.ResponseWriter, r *http.Request) {
+	rw.Header().Set("Cache-Control", "no-store")
+	rw.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(rw, r, "/#/v/"+url.PathEscape(r.PathValue("token")), http.StatusFound)
 }
 
 func redirect(to string) http.HandlerFunc {
