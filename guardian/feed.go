@@ -34,6 +34,9 @@ type Update struct {
 	Points []Point `json:"points"`
 	Media  []Media `json:"media"`
 	Events []Event `json:"events"`
+	// Partial: trip holds only the live fields (state, last position,
+	// silent); the guardians, alarms and the rest are as in the last full one.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Changes returns what changed on a trip after cursor for its traveller or
@@ -51,9 +54,6 @@ func (s *Service) Changes(ctx context.Context, p account.Principal, tripID strin
 	if r.Rev <= cursor {
 		return u, nil
 	}
-	if u.Trip, err = s.view(ctx, s.db, r, role); err != nil {
-		return u, err
-	}
 	// Read only up to the rev we saw, so the next cursor misses nothing that
 	// commits meanwhile.
 	if u.Points, err = s.pointsUpTo(ctx, tripID, cursor, r.Rev); err != nil {
@@ -65,6 +65,18 @@ func (s *Service) Changes(ctx context.Context, p account.Principal, tripID strin
 	u.Media = trimRev(u.Media, r.Rev)
 	if u.Events, err = s.events(ctx, tripID, role, cursor, r.Rev); err != nil {
 		return u, err
+	}
+	// The trip summary changes only with an event (state, prompts, alarms,
+	// guardians); a points-only update carries the points alone, which
+	// keeps the hot path of a busy trip at four reads.
+	if u.Type == "snapshot" || len(u.Events) > 0 || len(u.Media) > 0 {
+		if u.Trip, err = s.view(ctx, s.db, r, role); err != nil {
+			return u, err
+		}
+	} else {
+		u.Trip = Trip{ID: r.ID, State: r.State, Role: role, Cursor: r.Rev, Last: r.last(), LastSeenAt: db.Time(r.LastSeenAt),
+			Silent: r.SilentStage > 0, Mode: Mode(r.Mode), StartedAt: db.Time(r.StartedAt), TravellerID: r.OwnerID, TravellerPhone: r.OwnerPhone}
+		u.Partial = true
 	}
 	return u, nil
 }

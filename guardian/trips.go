@@ -60,21 +60,24 @@ func (s *Service) access(ctx context.Context, q db.Querier, p account.Principal,
 	if !p.IsCitizen() {
 		return tripRow{}, "", ErrTripNotFound
 	}
-	r, err := loadTrip(ctx, q, id)
+	if !validID(id) {
+		return tripRow{}, "", ErrTripNotFound
+	}
+	// One read: the trip and whether p guards it through an accepted link.
+	var n int
+	var r tripRow
+	row := q.QueryRow(ctx, "SELECT "+tripCols+`, (SELECT COUNT(*) FROM trip_guardians tg JOIN guardian_links l ON l.id = tg.link_id
+		WHERE tg.trip_id = trips.id AND tg.guardian_id = $2 AND l.state = 'accepted') FROM trips WHERE id = $1`, id, p.ID)
+	err := row.Scan(&r.ID, &r.OwnerID, &r.OwnerPhone, &r.Mode, &r.Note, &r.Destination, &r.State, &r.EndKind, &r.ExpectedAt,
+		&r.StartedAt, &r.EndedAt, &r.Rev, &r.LastSeenAt, &r.LastAt, &r.LastLat, &r.LastLng, &r.LastAcc, &r.OverdueStage,
+		&r.SilentStage, &r.DuressPending, &r.Held, &r.PromptedAt, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, "", ErrTripNotFound
+	}
 	if err != nil {
-		return r, "", err
+		return r, "", fmt.Errorf("guardian: read trip: %w", err)
 	}
-	guardian := false
-	if p.ID != r.OwnerID {
-		var n int
-		err := q.QueryRow(ctx, `SELECT COUNT(*) FROM trip_guardians tg JOIN guardian_links l ON l.id = tg.link_id
-			WHERE tg.trip_id = $1 AND tg.guardian_id = $2 AND l.state = 'accepted'`, id, p.ID).Scan(&n)
-		if err != nil {
-			return r, "", fmt.Errorf("guardian: check guardian: %w", err)
-		}
-		guardian = n > 0
-	}
-	role := tripRoleOf(p, r.OwnerID, guardian)
+	role := tripRoleOf(p, r.OwnerID, n > 0)
 	if role == "" {
 		return r, "", ErrTripNotFound
 	}
