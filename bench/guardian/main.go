@@ -89,7 +89,9 @@ func main() {
 
 type citizens struct{}
 
-func (citizens) CitizenByPhone(context.Context, string) (string, error) { return "", guardian.ErrNotRegistered }
+func (citizens) CitizenByPhone(context.Context, string) (string, error) {
+	return "", guardian.ErrNotRegistered
+}
 
 type noAlarms struct{}
 
