@@ -38,48 +38,56 @@ type nearIndex struct {
 func buildNear(features []shape.Feature, outerOnly bool, include func(int) bool) *nearIndex {
 	// An edge is shared when a different part has it reversed. Spikes (an
 	// edge and its reverse in the same ring) are kept: their tip can be the
-	// nearest point. Directed edges are sorted once and looked up by binary
-	// search (a map of 135k edges is several times slower to build).
-	type dirEdge struct {
-		a, b uint64 // packed endpoints
-		part int32
+	// nearest point. One sort by undirected key groups each edge with its
+	// twins; a linear pass marks the shared ones (a map of 135k edges is
+	// several times slower to build).
+	type undirected struct {
+		lo, hi  uint64 // packed endpoints, lo < hi
+		forward bool   // the ring runs lo → hi
+		part    int32
+		id      int32 // edge number in ring order over all features
 	}
 	key := func(p shape.Point) uint64 { return uint64(uint32(p.X))<<32 | uint64(uint32(p.Y)) }
-	var all []dirEdge
+	var shared []bool // by edge id
 	if outerOnly {
+		var all []undirected
 		pi := int32(0)
 		for _, f := range features {
 			for _, p := range f.Polygons {
 				pi++
 				for _, r := range p {
 					for i := range r {
-						all = append(all, dirEdge{key(r[i]), key(r[(i+1)%len(r)]), pi})
+						a, b := key(r[i]), key(r[(i+1)%len(r)])
+						e := undirected{lo: a, hi: b, forward: true, part: pi, id: int32(len(all))}
+						if a > b {
+							e.lo, e.hi, e.forward = b, a, false
+						}
+						all = append(all, e)
 					}
 				}
 			}
 		}
-		slices.SortFunc(all, func(x, y dirEdge) int {
-			if c := cmp.Compare(x.a, y.a); c != 0 {
+		shared = make([]bool, len(all))
+		slices.SortFunc(all, func(x, y undirected) int {
+			if c := cmp.Compare(x.lo, y.lo); c != 0 {
 				return c
 			}
-			return cmp.Compare(x.b, y.b)
+			return cmp.Compare(x.hi, y.hi)
 		})
-	}
-	// sharedElsewhere reports whether a part other than pi has the edge b→a.
-	sharedElsewhere := func(a, b shape.Point, pi int32) bool {
-		ka, kb := key(b), key(a)
-		k, _ := slices.BinarySearchFunc(all, dirEdge{a: ka, b: kb}, func(x, y dirEdge) int {
-			if c := cmp.Compare(x.a, y.a); c != 0 {
-				return c
+		for g := 0; g < len(all); {
+			h := g + 1
+			for h < len(all) && all[h].lo == all[g].lo && all[h].hi == all[g].hi {
+				h++
 			}
-			return cmp.Compare(x.b, y.b)
-		})
-		for ; k < len(all) && all[k].a == ka && all[k].b == kb; k++ {
-			if all[k].part != pi {
-				return true
+			for x := g; x < h; x++ {
+				for y := g; y < h; y++ {
+					if all[x].forward != all[y].forward && all[x].part != all[y].part {
+						shared[all[x].id] = true
+					}
+				}
 			}
+			g = h
 		}
-		return false
 	}
 	n := &nearIndex{}
 	var chunks []rnode
@@ -99,22 +107,23 @@ func buildNear(features []shape.Feature, outerOnly bool, include func(int) bool)
 			feats = append(feats, int32(fi))
 		}
 	}
-	pi := int32(0)
+	id := 0 // edge number, as in shared
 	for fi, f := range features {
 		if include != nil && !include(fi) {
-			pi += int32(len(f.Polygons))
+			for _, p := range f.Polygons {
+				for _, r := range p {
+					id += len(r)
+				}
+			}
 			continue
 		}
 		for _, p := range f.Polygons {
-			pi++
 			for _, r := range p {
 				// Split the ring into runs of kept edges; rotate so a run
 				// does not wrap around the ring's start.
-				kept := make([]bool, len(r))
-				for i := range r {
-					kept[i] = !outerOnly || !sharedElsewhere(r[i], r[(i+1)%len(r)], pi)
-				}
-				keep := func(i int) bool { return kept[i] }
+				base := id
+				id += len(r)
+				keep := func(i int) bool { return !outerOnly || !shared[base+i] }
 				start := 0
 				for start < len(r) && keep((start+len(r)-1)%len(r)) {
 					start++
