@@ -39,7 +39,7 @@ func wireGuardian(a *App) error {
 	}
 	s := guardian.New(cfg, guardian.Deps{
 		DB: a.DB, Bus: a.Bus, Blob: a.Blob, SMS: a.SMS, Audit: a.Audit, Now: a.Now, Log: a.Log.With("feature", "guardian"),
-		Citizens: adapt.Citizens{DB: a.DB},
+		Citizens: adapt.Citizens{Accounts: a.Accounts},
 		Alarms:   nodeAlarms{a},
 	})
 	s.Register(a.Mux)

@@ -110,7 +110,7 @@ func newEnv(t testing.TB, d *db.DB) *env {
 // start (re)creates the guardian service on the env's parts.
 func (e *env) start() {
 	e.g = guardian.New(e.cfg, guardian.Deps{DB: e.d, Bus: e.bus, Blob: e.blob, SMS: sms.NewOutbox(e.outbox, e.clock.Now), Audit: e.audit,
-		Citizens: adapt.Citizens{DB: e.d}, Alarms: adapt.Alarms{S: e.alarms}, Now: e.clock.Now})
+		Citizens: adapt.Citizens{Accounts: account.New(e.d, e.audit, nil, []byte("test-secret-key-0123"), account.Config{}, e.clock.Now, nil)}, Alarms: adapt.Alarms{S: e.alarms}, Now: e.clock.Now})
 	e.t.Cleanup(func() { e.g.Close() })
 }
 

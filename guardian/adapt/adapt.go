@@ -7,14 +7,11 @@ package adapt
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 
 	"open110/account"
 	"open110/alarm"
 	"open110/guardian"
-	"open110/platform/db"
 )
 
 // Alarms adapts *alarm.Service to guardian.Alarms.
@@ -59,20 +56,17 @@ func (a Alarms) Access(ctx context.Context, p account.Principal, alarmID string)
 	return guardian.AlarmAccess{Role: string(acc.Role), State: string(acc.State), Center: acc.Center.Code}, nil
 }
 
-// Citizens finds citizens by phone in the account feature's table (the
-// account service has no such lookup yet; this is the one place that
-// knows the column names).
-type Citizens struct{ DB *db.DB }
+// Citizens finds registered citizens by phone through the account service.
+type Citizens struct{ Accounts *account.Service }
 
 // CitizenByPhone implements guardian.Citizens.
 func (c Citizens) CitizenByPhone(ctx context.Context, phone string) (string, error) {
-	var id string
-	err := c.DB.QueryRow(ctx, "SELECT id FROM citizens WHERE phone = $1 AND deleted_at = 0", phone).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
+	rec, err := c.Accounts.CitizenByPhone(ctx, phone)
+	if errors.Is(err, account.ErrCitizenNotFound) {
 		return "", guardian.ErrNotRegistered
 	}
 	if err != nil {
-		return "", fmt.Errorf("guardian: find citizen: %w", err)
+		return "", err
 	}
-	return id, nil
+	return rec.ID, nil
 }

@@ -28,6 +28,11 @@ type Store interface {
 	Stat(ctx context.Context, sha256hex string) (Object, error)
 	// Ping checks that the store is reachable and writable; for /readyz.
 	Ping(ctx context.Context) error
+	// Delete removes an object whose retention has ended (trip media of an
+	// unremarkable trip). Content is shared by hash: the caller must know
+	// nothing else refers to it. Missing objects are not an error;
+	// malformed hashes are (ErrInvalidHash).
+	Delete(ctx context.Context, sha256hex string) error
 }
 
 // Object identifies stored content.

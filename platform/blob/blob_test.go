@@ -120,6 +120,7 @@ func runSuite(t *testing.T, b backend) {
 		{"InvalidHash", testInvalidHash},
 		{"FailedPutStoresNothing", testFailedPut},
 		{"Corruption", testCorruption},
+		{"Delete", testDelete},
 		{"Ping", func(t *testing.T, _ backend, s blob.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
@@ -371,5 +372,26 @@ func TestOpenErrors(t *testing.T) {
 	_, err := blob.Open(ctx, "gs://key:topsecret@host/b", "")
 	if err == nil || strings.Contains(err.Error(), "topsecret") {
 		t.Errorf("error leaks secret or is nil: %v", err)
+	}
+}
+
+func testDelete(t *testing.T, _ backend, s blob.Store) {
+	ctx := context.Background()
+	o := put(t, s, []byte("trip photo past retention"))
+	if err := s.Delete(ctx, o.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stat(ctx, o.SHA256); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if err := s.Delete(ctx, o.SHA256); err != nil {
+		t.Fatalf("second delete: %v", err)
+	}
+	if err := s.Delete(ctx, "../../etc/passwd"); !errors.Is(err, blob.ErrInvalidHash) {
+		t.Fatalf("bad hash: %v", err)
+	}
+	// The same bytes can be stored again.
+	if again := put(t, s, []byte("trip photo past retention")); again != o {
+		t.Fatalf("%+v != %+v", again, o)
 	}
 }

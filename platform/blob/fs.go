@@ -174,3 +174,18 @@ func (s *FS) Ping(ctx context.Context) error {
 	f.Close()
 	return os.Remove(f.Name())
 }
+
+// Delete removes an object that has passed its retention (for example a
+// trip's media seven days after an unremarkable trip). Content is shared by
+// hash, so the caller must know no other record still refers to it;
+// evidence under retention is never deleted. A missing object is not an
+// error (deletion is idempotent); a malformed hash is.
+func (s *FS) Delete(_ context.Context, sha string) error {
+	if err := checkHash(sha); err != nil {
+		return err
+	}
+	if err := os.Remove(s.path(sha)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blob: delete %s: %w", truncate(sha, 12), err)
+	}
+	return nil
+}

@@ -224,3 +224,17 @@ func redact(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// Delete removes an object past its retention; see FS.Delete.
+func (s *S3) Delete(ctx context.Context, sha string) error {
+	if err := checkHash(sha); err != nil {
+		return err
+	}
+	if err := s.Client.RemoveObject(ctx, s.Bucket, s.key(sha), minio.RemoveObjectOptions{}); err != nil {
+		if err := s.translate(sha, err); errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("blob: delete %s: %w", truncate(sha, 12), err)
+	}
+	return nil
+}
