@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"open110/account"
+	"open110/admin/settings"
 	"open110/alarm"
 	"open110/audit"
 	"open110/geo"
@@ -56,7 +57,8 @@ type App struct {
 	// Demo lists the demo accounts when started with Demo.
 	Demo []account.DemoAccount
 
-	alarms *alarm.Service // set by wireAlarm
+	alarms   *alarm.Service  // set by wireAlarm
+	settings *settings.Store // set by wireSettings
 
 	openapi  []func() map[string]any
 	runners  []func(ctx context.Context) error

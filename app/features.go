@@ -6,6 +6,7 @@ import (
 	"open110/alarm"
 	"open110/audit"
 	"open110/guardian"
+	"open110/media"
 	"open110/missing"
 	"open110/platform/db"
 	"open110/profile"
@@ -19,7 +20,8 @@ func migrations() []db.Migrations {
 	return []db.Migrations{
 		audit.Migrations(),
 		account.Migrations(),
-		alarm.Migrations(), // read by the admin dashboard and my data; the alarm wiring owns this line
+		alarm.Migrations(),
+		media.Migrations(),
 		settings.Migrations(),
 		profile.Migrations(),
 		tip.Migrations(),
@@ -29,13 +31,18 @@ func migrations() []db.Migrations {
 	}
 }
 
-// wirings wire each feature onto the node, in order; each lives in its own
-// wire_<feature>.go file.
+// wirings wire each feature onto the node, in order (a feature comes after
+// the ones it uses: media, admin and guardian use alarms; features read
+// settings); each lives in its own wire_<feature>.go file.
 var wirings = []func(*App) error{
 	wireGeo,
+	wireSettings,
+	wireAlarm,
+	wireMedia,
 	wireAdmin,
+	wireGuardian,
 	wireTip,
 	wireReward,
 	wireMissing,
-	wireGuardian,
+	wireWeb, // last: its "/" catches every path no feature claims
 }

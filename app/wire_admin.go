@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"open110/account"
@@ -21,31 +20,10 @@ import (
 //
 // The admin, profile and my-data features read alarms through small
 // interfaces; the adapters below implement them with the alarm service's
-// exported API (List, Access, Messages): the node's alarm service
-// (App.Alarms, wired after this file) once it is there, else a reader
-// instance on the same database that only reads (never raises, so its
-// router is never asked), registers no metrics and runs no timers.
+// exported API (List, Access, Messages).
 func wireAdmin(a *App) error {
-	st := settings.New(a.DB, a.Bus, a.Now, a.Log)
-	if err := st.Load(context.Background()); err != nil {
-		return err
-	}
-	a.AddRunner(st.Run)
-	settingsMu.Lock()
-	settingsStores[a] = st
-	settingsMu.Unlock()
-	a.AddCloser(func() error {
-		settingsMu.Lock()
-		delete(settingsStores, a)
-		settingsMu.Unlock()
-		return nil
-	})
-
-	reader, err := alarm.New(alarm.Config{}, alarm.Deps{DB: a.DB, Bus: a.Bus, Router: readOnlyRouter{}, Audit: a.Audit, Now: a.Now, Log: a.Log})
-	if err != nil {
-		return err
-	}
-	alarms := &alarmRef{a: a, reader: reader}
+	st := a.settings
+	alarms := &alarmRef{a: a}
 
 	adm, err := admin.New(admin.Deps{
 		DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Settings: st, Bus: a.Bus,
@@ -78,43 +56,28 @@ func wireAdmin(a *App) error {
 	return nil
 }
 
-// settingsStores holds each node's settings until App has a field for it
-// (as it has for alarms); wireAdmin runs before the features that read it.
-var (
-	settingsMu     sync.Mutex
-	settingsStores = map[*App]*settings.Store{}
-)
+// wireSettings loads the run-time settings (saved on any node, applied on
+// every node through a bus wake-up) before the features that read them.
+func wireSettings(a *App) error {
+	st := settings.New(a.DB, a.Bus, a.Now, a.Log)
+	if err := st.Load(context.Background()); err != nil {
+		return err
+	}
+	a.AddRunner(st.Run)
+	a.settings = st
+	return nil
+}
 
 // Settings returns the node's run-time settings (overflow times, quick
 // phrases, retention, rate limits, SMS gateway, TURN): Get() is the
 // version in force, OnChange(fn) runs fn on every new version (saved on
-// any node). Nil before wireAdmin.
-func (a *App) Settings() *settings.Store {
-	settingsMu.Lock()
-	defer settingsMu.Unlock()
-	return settingsStores[a]
-}
+// any node).
+func (a *App) Settings() *settings.Store { return a.settings }
 
-// alarmRef finds the node's alarm service at request time.
-type alarmRef struct {
-	a      *App
-	reader *alarm.Service
-}
+// alarmRef reaches the node's alarm service (wired before admin).
+type alarmRef struct{ a *App }
 
-func (r *alarmRef) get() *alarm.Service {
-	if s := r.a.Alarms(); s != nil {
-		return s
-	}
-	return r.reader
-}
-
-// readOnlyRouter refuses to route: the reader instance never raises alarms.
-type readOnlyRouter struct{}
-
-func (readOnlyRouter) Route(float64, float64) (alarm.RouteResult, error) {
-	return alarm.RouteResult{}, errors.New("app: the admin feature's alarm reader does not route")
-}
-func (readOnlyRouter) OverflowChain(string) []string { return nil }
+func (r *alarmRef) get() *alarm.Service { return r.a.Alarms() }
 
 // dashboardAlarms adapts alarm.List to the dashboard. Gap: List returns at
 // most 500 alarms, newest first, and has no time window, so a day with more

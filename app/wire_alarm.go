@@ -26,5 +26,3 @@ func wireAlarm(a *App) error {
 // Alarms returns the node's alarm service (nil before wiring): media,
 // guardian, admin and my-data reach alarms through it.
 func (a *App) Alarms() *alarm.Service { return a.alarms }
-
-func init() { wirings = append(wirings, wireAlarm) }

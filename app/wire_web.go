@@ -17,4 +17,3 @@ func wireWeb(a *App) error {
 
 // Wired from here rather than in the wirings list of features.go so the web
 // engineer need not edit a shared file; the web routes depend on no feature.
-func init() { wirings = append(wirings, wireWeb) }
