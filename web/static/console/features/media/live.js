@@ -73,7 +73,8 @@ export function renderLive(ctx, alarm) {
     el.dataset.role = role;
     const remote = s?.remote?.caller || null;
     const video = hasVideo() || (!s && MEDIA_KINDS.has(a.kind) && a.kind !== 'voice');
-    stage.hidden = !video;
+    const over = !LIVE_STATES.has(a.state);
+    stage.hidden = !video || (over && !s); // after the alarm: a line, not an empty black stage
     voiceBox.hidden = video || !s;
     attach(remoteVideo, video ? remote : null);
     // Audio of a video/silent caller plays through the <video>; a voice
@@ -92,7 +93,8 @@ export function renderLive(ctx, alarm) {
     }
     // Notes per kind and role.
     const notes = [];
-    if (a.kind === 'silent') notes.push(t('mv.silentNote'));
+    if (over) notes.push(t('mv.ended'));
+    else if (a.kind === 'silent') notes.push(t('mv.silentNote'));
     if (role === 'observer') notes.push(t('mv.observerNote'));
     if (s?.mediaError) notes.push(t('mv.deviceError.' + s.mediaError));
     if (s?.peers?.caller === 'left') notes.push(t('mv.callerLeft'));
@@ -120,6 +122,8 @@ export function renderLive(ctx, alarm) {
     mount(tools, btns);
     tools.hidden = btns.length === 0;
     drawLink();
+    // A text alarm nobody can upgrade from here: no empty panel.
+    el.hidden = stage.hidden && voiceBox.hidden && note.hidden && tools.hidden && linkBox.hidden;
   }
 
   function drawLink() {
@@ -133,7 +137,8 @@ export function renderLive(ctx, alarm) {
       ? h('p', { class: 'mv-link-info', 'data-testid': 'media-link-sent' }, icon('check', { size: 16 }),
         t('mv.linkSent', { to: linkInfo.sent_to, at: fmtTime(linkInfo.expires_at) }))
       : h('p', { class: 'muted' }, t('mv.linkHint'));
-    mount(linkBox, info, canSend ? h('button', { type: 'button', class: 'btn primary', 'data-action': 'send-video-link', onclick: sendLink },
+    const streaming = !!session?.remote?.caller?.getVideoTracks().length;
+    mount(linkBox, info, canSend ? h('button', { type: 'button', class: ['btn', !streaming && 'primary'], 'data-action': 'send-video-link', onclick: sendLink },
       icon('sms', { size: 16 }), t(linkInfo ? 'mv.linkAgain' : 'mv.sendLink')) : null);
   }
 
@@ -208,9 +213,8 @@ export function renderLive(ctx, alarm) {
     session = acquire(key, () => new MediaSession({ alarmId: id }).start());
     off = session.listen({
       onChange,
-      onClosed: (reason) => {
+      onClosed: () => {
         disconnect();
-        if (reason === 'alarm_closed') note.textContent = t('mv.ended');
         draw();
       },
     });

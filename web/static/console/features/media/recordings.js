@@ -45,7 +45,7 @@ export function renderRecordings(ctx, alarm) {
 
   async function load() {
     try {
-      data = await api.get(`/api/v1/alarms/${id}/recordings`, { signal: ctx.signal });
+      data = (await api.get(`/api/v1/alarms/${id}/recordings`, { signal: ctx.signal })) || { segments: [], snapshots: [] };
       loaded = true;
     } catch (e) {
       if (ctx.signal?.aborted) return;
@@ -62,7 +62,7 @@ export function renderRecordings(ctx, alarm) {
     el.hidden = loaded && !segs.length && !snaps.length && !['video', 'silent', 'voice'].includes(a.kind) && !data.recording;
     const rows = [];
     if (data.recording) rows.push(h('p', { class: 'mv-rec-live', 'data-testid': 'recording-live' }, h('span', { class: 'mv-dot' }), t('mv.rec.live')));
-    if (!segs.length) rows.push(h('p', { class: 'muted' }, loaded ? t('mv.rec.none') : t('mv.rec.loading')));
+    if (!segs.length) rows.push(h('p', { class: 'muted' }, !loaded ? t('mv.rec.loading') : data.recording ? t('mv.rec.pending') : t('mv.rec.none')));
     else {
       rows.push(h('div', { class: 'mv-rec-actions' },
         h('button', { type: 'button', class: 'btn primary', 'data-action': 'play-all', onclick: () => ask({ all: true }) }, t('mv.rec.playAll', { n: segs.length }))));
