@@ -89,6 +89,13 @@ func (s *Service) Feed(ctx context.Context, q FeedQuery) (FeedPage, error) {
 	var page FeedPage
 	page.Items = []Detail{}
 	batch := q.Limit + 1
+	// On PostgreSQL small circles read their latitude band first; large
+	// ones match most notices, so walking newest first stops early. SQLite's
+	// planner does well with the plain query (bench/RESULTS.md).
+	band := q.Near != nil && q.WithinKm <= 200 && s.db.Dialect == db.Postgres
+	if q.Near != nil {
+		batch = 2*q.Limit + 1 // the box's corners lie outside the circle
+	}
 	for {
 		w := where
 		a := args
@@ -97,7 +104,18 @@ func (s *Service) Feed(ctx context.Context, q FeedQuery) (FeedPage, error) {
 			w += fmt.Sprintf(" AND (published_at < $%d OR (published_at = $%d AND id < $%d))", n+1, n+1, n+2)
 			a = append(a[:n:n], beforeUs, beforeID)
 		}
-		ns, err := queryNotices(ctx, s.db, w+fmt.Sprintf(" ORDER BY published_at DESC, id DESC LIMIT %d", batch), a...)
+		order := fmt.Sprintf(" ORDER BY published_at DESC, id DESC LIMIT %d", batch)
+		var ns []notice
+		var err error
+		if band {
+			// The latitude band first (index missing_notices_geo), then
+			// newest first: OFFSET 0 keeps the planner from flattening
+			// the subquery into a walk of the newest-first index that
+			// filters by position (slow where notices are sparse).
+			ns, err = queryNoticesFrom(ctx, s.db, "(SELECT * FROM missing_notices "+w+" OFFSET 0) AS n", order, a...)
+		} else {
+			ns, err = queryNotices(ctx, s.db, w+order, a...)
+		}
 		if err != nil {
 			return FeedPage{}, err
 		}

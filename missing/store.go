@@ -80,7 +80,12 @@ func getNotice(ctx context.Context, q db.Querier, id string) (notice, error) {
 }
 
 func queryNotices(ctx context.Context, q db.Querier, where string, args ...any) ([]notice, error) {
-	rows, err := q.Query(ctx, "SELECT "+noticeCols+" FROM missing_notices "+where, args...)
+	return queryNoticesFrom(ctx, q, "missing_notices", where, args...)
+}
+
+// queryNoticesFrom reads notices from a table expression (a subquery).
+func queryNoticesFrom(ctx context.Context, q db.Querier, from, where string, args ...any) ([]notice, error) {
+	rows, err := q.Query(ctx, "SELECT "+noticeCols+" FROM "+from+" "+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("missing: list notices: %w", err)
 	}
