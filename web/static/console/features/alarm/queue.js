@@ -96,12 +96,14 @@ export function renderQueue(ctx) {
   const waitingBox = h('div');
   const progressBox = h('div');
   const live = h('span');
-  const counts = { q: h('span', { class: 'al-count' }), p: h('span', { class: 'al-count' }) };
+  const counts = { q: h('span', { class: 'al-count', 'data-testid': 'queue-count' }), p: h('span', { class: 'al-count blue' }) };
   const draw = () => {
     const q = store.queued();
     const p = store.inProgress();
     counts.q.textContent = String(q.length);
     counts.p.textContent = String(p.length);
+    counts.q.classList.toggle('zero', !q.length);
+    counts.p.classList.toggle('zero', !p.length);
     mount(live, statusDot());
     mount(waitingBox, table([t('al.col.kind'), t('al.col.waiting'), t('al.col.raised'), t('al.col.position'), t('al.col.marks'), ''],
       q.map((a) => queueRow(ctx, a)), t('al.queueEmpty'), 'queue'));

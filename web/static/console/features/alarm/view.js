@@ -78,7 +78,8 @@ export async function renderAlarm(ctx) {
         h('span', { 'data-testid': 'alarm-center' }, icon('badge', { size: 16 }), a.center?.name || a.center?.code),
         a.caller_phone ? h('span', { class: 'mono', 'data-testid': 'caller-phone' }, icon('phone', { size: 16 }), prettyPhone(a.caller_phone)) : null,
         a.overflow ? h('span', { class: 'al-mark m-overflow' }, t('al.overflow', { n: a.overflow })) : null,
-        a.routing?.reason ? h('span', { class: 'muted' }, t('al.routedBy.' + (a.routing.by || 'position')), ' · ', a.routing.reason) : null,
+        a.routing?.by ? h('span', { class: 'muted', title: a.routing.reason || '' }, t('al.routedBy.' + a.routing.by),
+          ['own_center', 'city_fallback'].includes(a.routing.reason) ? ' · ' + t('al.reason.' + a.routing.reason) : '') : null,
         timing));
     tickHead();
   };
@@ -102,7 +103,9 @@ export async function renderAlarm(ctx) {
   }
 
   // ---- map and location -----------------------------------------------------
-  const mapEl = h('div', { class: 'al-map', 'data-testid': 'alarm-map' });
+  // The height is inline: Leaflet measures the box when the map is made,
+  // which may be before alarm.css has arrived.
+  const mapEl = h('div', { class: 'al-map', 'data-testid': 'alarm-map', style: 'height: 300px' });
   const locBox = h('div', { class: 'panel-body al-loc', 'data-testid': 'location' });
   let map = null;
   let layer = null;
@@ -131,15 +134,22 @@ export async function renderAlarm(ctx) {
       L.circle([a.location.lat, a.location.lng], { radius: a.location.accuracy_m || 0, color: '#c4161c', weight: 1.5, fillOpacity: 0.15 }).addTo(layer);
       L.circleMarker([a.location.lat, a.location.lng], { radius: 8, color: '#fff', weight: 2.5, fillColor: '#c4161c', fillOpacity: 1 })
         .bindTooltip(t('al.confirmedPosition'), { direction: 'top' }).addTo(layer);
-      if (!viewed) {
-        viewed = true;
-        map.setView([a.location.lat, a.location.lng], Math.max(map.getZoom(), 13));
-      }
+    }
+    // The first view shows the caller with the trail; afterwards the map
+    // stays where the dispatcher put it.
+    const pts = fixes.map((f) => [f.lat, f.lng]);
+    if (a.location) pts.push([a.location.lat, a.location.lng]);
+    if (!viewed && pts.length) {
+      viewed = true;
+      const b = L.latLngBounds(pts);
+      // Zoom 13 keeps the unit's outline in sight; "定位报警人" zooms in.
+      if (b.getNorthEast().distanceTo(b.getSouthWest()) < 200) map.setView(b.getCenter(), 13, { animate: false });
+      else map.fitBounds(b, { padding: [40, 40], maxZoom: 14, animate: false });
     }
   };
   const focusCaller = () => {
     const p = st.alarm.location || st.positions[st.positions.length - 1];
-    if (map && p) map.setView([p.lat, p.lng], Math.max(map.getZoom(), 15));
+    if (map && p) map.setView([p.lat, p.lng], Math.max(map.getZoom() + 1, 16));
   };
   const drawLoc = () => {
     const a = st.alarm;
@@ -181,14 +191,22 @@ export async function renderAlarm(ctx) {
     for (let i = 0; i < 50 && !mapEl.isConnected; i++) await new Promise((r) => requestAnimationFrame(r));
     if (ctx.signal.aborted) return;
     try {
-      const m = await createMap(mapEl, { boundary: st.alarm.center?.code || '130000', signal: ctx.signal });
+      // With a position the map opens on it (createMap then does not fit the
+      // outline, whose zoom animation would undo our view); else on the unit.
+      const loc = st.alarm.location;
+      const m = await createMap(mapEl, { boundary: st.alarm.center?.code || '130000', signal: ctx.signal,
+        ...(loc ? { center: [loc.lat, loc.lng], zoom: 13 } : {}) });
       if (ctx.signal.aborted) {
         m.remove();
         return;
       }
       map = m;
+      map.invalidateSize();
       layer = L.layerGroup().addTo(map);
       drawMap();
+      const ro = new ResizeObserver(() => map?.invalidateSize());
+      ro.observe(mapEl);
+      ctx.onLeave(() => ro.disconnect());
     } catch (e) {
       console.warn('alarm map', e);
     }
