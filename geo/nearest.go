@@ -157,11 +157,19 @@ func buildNear(features []shape.Feature, outerOnly bool, include func(int) bool)
 	strSort(order, func(i int) (float32, float32) {
 		return chunks[i].minX + chunks[i].maxX, chunks[i].minY + chunks[i].maxY
 	})
+	// Lay the chunks' vertices out in tree order too: neighbouring leaves
+	// then share cache lines (the search is bound by cache misses).
 	level := make([]rnode, len(chunks))
 	n.feature = make([]int32, len(chunks))
+	pts := make([]shape.Point, 0, len(n.pts))
 	for k, i := range order {
-		level[k], n.feature[k] = chunks[i], feats[i]
+		c := chunks[i]
+		first := int32(len(pts))
+		pts = append(pts, n.pts[c.first:c.first+c.count+1]...)
+		c.first = first
+		level[k], n.feature[k] = c, feats[i]
 	}
+	n.pts = pts
 	n.levels = append(n.levels, level)
 	for len(level) > 1 {
 		below := level
