@@ -222,6 +222,7 @@ func (s *Service) index(ctx context.Context) (*AreaIndex, error) {
 		return nil, err
 	}
 	s.idx, s.idxSince = x, since
+	s.idxReady.Store(true)
 	return x, nil
 }
 
@@ -256,6 +257,17 @@ func (s *Service) Audience(ctx context.Context, lat, lng float64, innerKm, outer
 		inner = -1
 	}
 	return x.Audience(lat, lng, inner, float64(outerKm)), nil
+}
+
+// deliverSoon delivers at once when the area index is loaded, else in the
+// background: loading a million opt-ins at start takes seconds, and the
+// officer who publishes must not wait for it.
+func (s *Service) deliverSoon(ctx context.Context, n notice, e event) {
+	if s.idxReady.Load() {
+		s.deliver(ctx, n, e)
+		return
+	}
+	go s.deliver(ctx, n, e)
 }
 
 // deliver hands a committed ring to the notifier. Failures are logged:
@@ -323,7 +335,7 @@ func (s *Service) WidenDue(ctx context.Context) (int, error) {
 		}
 		if won {
 			n.AlertRadiusKm = km
-			s.deliver(ctx, n, e)
+			s.deliverSoon(ctx, n, e)
 			sent++
 		}
 	}

@@ -113,6 +113,11 @@ func newEnv(t *testing.T, d *db.DB, allCounties bool) *env {
 	}
 	notes := &recorder{}
 	s := New(Deps{DB: d, Bus: b, Blob: bs, Audit: al, Centers: acc, Router: r, Notifier: notes, Now: clk.Now})
+	// Load the (empty) area index now, as Run does at start, so rings are
+	// delivered synchronously and the recorder can be read right away.
+	if _, err := s.index(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return &env{s: s, d: d, clk: clk, notes: notes, blob: bs, audit: al}
 }
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"open110/account"
@@ -65,6 +66,7 @@ type Service struct {
 	idxMu     sync.Mutex
 	idx       *AreaIndex   // nil until first needed (loaded from the DB)
 	idxSince  time.Time    // opt-ins updated at or after this are re-read on refresh
+	idxReady  atomic.Bool  // idx is loaded (read without idxMu, which a load holds for seconds)
 	labels    sync.Map     // unit code → [2]float64 label point
 	submitLim *api.Limiter // submissions per citizen
 	sightLim  *api.Limiter // sightings per citizen or, signed out, per IP
@@ -707,7 +709,7 @@ func (s *Service) change(ctx context.Context, c Caller, id string, fn func(tx *d
 	s.wake(subjCenter+n.Center, subjCitizen+n.CitizenID)
 	for _, e := range evs {
 		if e.Kind == evAlert || e.Kind == evClosure {
-			s.deliver(ctx, n, e)
+			s.deliverSoon(ctx, n, e)
 		}
 	}
 	ms, err := listMedia(ctx, s.db, id)
