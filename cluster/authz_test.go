@@ -88,7 +88,7 @@ func TestAuthzMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer node.Close()
+	defer closeNode(t, node)
 	base, outbox := node.URL, filepath.Join(data, "sms-outbox.jsonl")
 
 	ops := openAPIOps(t, base)

@@ -59,7 +59,7 @@ func TestRoutesInOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer node.Close()
+	defer closeNode(t, node)
 	doc := map[string]bool{}
 	for _, op := range openAPIOps(t, node.URL) {
 		m, p, _ := strings.Cut(op, " ")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"open110/app"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
 )
@@ -56,6 +57,21 @@ func dumpOnFailure(t *testing.T, c *Cluster) {
 			t.Logf("--- %s log tail:\n%s", n.Name, tail(n.Logs(), 4000))
 		}
 	})
+}
+
+// closeNode closes an in-process node, failing (instead of hanging the
+// whole run) if a feature's shutdown does not finish in time.
+func closeNode(t *testing.T, a *app.App) {
+	done := make(chan error, 1)
+	go func() { done <- a.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Logf("close: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("the node did not shut down within 30 s (a feature's runner or closer is stuck)")
+	}
 }
 
 // centerOf asks a node which centre covers a point.
