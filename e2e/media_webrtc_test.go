@@ -14,6 +14,7 @@ package e2e
 //	scripts/in-netns env OPEN110_REQUIRE_WEBRTC=1 go test -count=1 -run WebRTC ./e2e/
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 
 	"open110/platform/sms"
 )
@@ -346,6 +350,21 @@ func TestVideoAlarmWebRTC(t *testing.T) {
 	})
 	requireFrames(t, "dispatcher after the caller switched camera", framesResume(c.desk, deskRemote))
 
+	// A language switch re-renders the screen: the call goes on, in the
+	// same session (one hello), now in English.
+	Eval[bool](c.caller, `(async () => {
+		const src = document.querySelector('script[type=module]').src.replace('app/main.js', 'shared/i18n.js');
+		(await import(src)).setLang('en');
+		return true;
+	})()`)
+	c.caller.WaitText("[data-testid=media-call]", "Switch camera")
+	waitMedia(c.caller, "[data-testid=media-call]", "caller")
+	if n := Eval[int](c.caller, `open110Media.sessions.length * 100 + open110Media.current('caller').log.filter((e) => e.ev === 'hello').length`); n != 101 {
+		t.Errorf("after the language switch: sessions×100+hellos = %d, want 101 (the same call)", n)
+	}
+	requireFrames(t, "caller after the language switch", framesResume(c.caller, "[data-testid=media-call] [data-testid=media-remote]"))
+	c.caller.Screenshot("video-call-en")
+
 	// Snapshot to evidence from the console.
 	c.desk.Click("[data-testid=media-panel] [data-action=snapshot]")
 	c.desk.WaitVisible("[data-testid=snapshots-list]")
@@ -605,4 +624,55 @@ func TestICERestartWebRTC(t *testing.T) {
 	})
 	c.probeRecording("vp8", "opus")
 	c.caller.NoConsoleErrors(mediaConsoleIgnore...)
+}
+
+// Media that cannot connect (here: the page may use TURN relays only and
+// there are none) must not leave the caller waiting: after ~8 s the app
+// says so, offers 110 / 122 / 12110, and the alarm goes on as text.
+func TestMediaTimeoutFallbackWebRTC(t *testing.T) {
+	RequireWebRTC(t)
+	b := NewBrowser(t)
+	s := StartServer(t)
+	caller := b.NewTab("caller")
+	caller.Phone()
+	caller.SetGeolocation(mediaLat, mediaLng, 10)
+	caller.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
+			const Orig = window.RTCPeerConnection;
+			function Relayed(cfg) { return new Orig({ ...(cfg || {}), iceServers: [], iceTransportPolicy: 'relay' }); }
+			Relayed.prototype = Orig.prototype;
+			window.RTCPeerConnection = Relayed;
+		})()`})
+		return err
+	}))
+	caller.OpenCitizen(s, "13800138006")
+	c := &mediaCall{t: t, s: s, b: b, caller: caller, phone: "13800138006"}
+	c.raise("video", "")
+	caller.WaitVisible("[data-testid=media-fallback]")
+	for _, href := range []string{"tel:110", "sms:12110"} {
+		if n := caller.Count(`[data-testid=media-fallback] a[href="` + href + `"]`); n != 1 {
+			t.Errorf("fallback offers no %s link", href)
+		}
+	}
+	why := Eval[string](caller, `open110Media.current('caller').log.filter((e) => e.ev === 'fallback').map((e) => e.why).join(',')`)
+	t.Logf("fallback because: %s", why)
+	caller.Screenshot("fallback")
+
+	// The alarm goes on as text.
+	caller.Type("[data-testid=chat-input]", "视频打不开，我在长安区中山路")
+	caller.Click("[data-action=send]")
+	tok := s.OfficerToken(t, "d130102")
+	var msgs struct {
+		Messages []struct{ From, Text string } `json:"messages"`
+	}
+	caller.WaitFunc("the text to reach the centre", func() (string, bool) {
+		s.Call(t, "GET", "/api/v1/alarms/"+c.id+"/messages", tok, nil, &msgs)
+		for _, m := range msgs.Messages {
+			if m.From == "caller" && strings.Contains(m.Text, "中山路") {
+				return m.Text, true
+			}
+		}
+		return fmt.Sprint(msgs.Messages), false
+	})
+	caller.NoConsoleErrors(mediaConsoleIgnore...)
 }

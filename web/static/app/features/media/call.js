@@ -92,8 +92,12 @@ export function mountCallMedia({ alarmId, kind, shell, onFallback, onHangup, onS
     }
     if (s.mediaError) status.textContent += ' · ' + t('mc.deviceError.' + s.mediaError);
 
+    // Fallen back to text: the chat matters now, not an empty stage. (It
+    // comes back if media connects later.)
+    const down = s.fallback && st !== 'connected' && !hungUp;
+    stage.hidden = down;
     const btns = [];
-    if (st !== 'closed' && !hungUp) {
+    if (st !== 'closed' && !hungUp && !down) {
       if (s.sends('video') && s.local?.getVideoTracks().length) {
         btns.push(h('button', { type: 'button', class: 'mc-btn', 'data-action': 'switch-camera', 'aria-label': t('mc.switchCamera'),
           onclick: async (ev) => {
@@ -115,8 +119,18 @@ export function mountCallMedia({ alarmId, kind, shell, onFallback, onHangup, onS
           onHangup?.();
         } }, icon('phone', { size: 22 }), h('span', null, t(kind === 'voice' ? 'mc.hangupVoice' : 'mc.hangup'))));
     }
+    if (down) {
+      btns.push(h('button', { type: 'button', class: 'mc-btn', 'data-action': 'hangup-media',
+        onclick: () => {
+          hungUp = true;
+          end(key);
+          document.body.classList.remove('mc-dim');
+          draw();
+          onHangup?.();
+        } }, icon('close', { size: 22 }), h('span', null, t('mc.stopTrying'))));
+    }
     mount(tools, btns);
-    if (s.fallback && st !== 'connected' && !hungUp) {
+    if (down) {
       fallbackBox.hidden = false;
       mount(fallbackBox, h('p', null, icon('info', { size: 18 }), h('span', null, t('mc.fallbackLong'))), emergencyBar({ compact: true }));
     } else {
@@ -136,10 +150,7 @@ export function mountCallMedia({ alarmId, kind, shell, onFallback, onHangup, onS
       if (s.state === 'connected' && !s.connectedAt) s.connectedAt = Date.now();
       draw();
     },
-    onFallback: (why) => {
-      shell?.toast?.(t('mc.fallback'), 'error', 6000);
-      onFallback?.(why);
-    },
+    onFallback: (why) => onFallback?.(why), // the fallback box below is the alert: no toast on top
     onClosed: () => document.body.classList.remove('mc-dim'),
   });
   if (kind === 'voice') {

@@ -2,7 +2,6 @@
 // slot (../alarm/media.js, the alarm module's extension point).
 
 import { registerAlarmMedia as register } from '../alarm/media.js';
-import { t } from '../../../shared/i18n.js';
 import { mountCallMedia, MEDIA_KINDS } from './call.js';
 
 const OVER = new Set(['closed', 'cancelled']);
@@ -18,11 +17,7 @@ export function registerAlarmMedia() {
         alarmId: alarm.id,
         kind: ctx.kind || alarm.kind,
         shell: ctx.shell,
-        onFallback: () => ctx.setNote?.(t('mc.fallback')),
-        onHangup: () => ctx.setNote?.(t('mc.hungUp')),
-        onState: (s) => {
-          if (s.state === 'connected' && !s.fallback) ctx.setNote?.('');
-        },
+        // Our own status line and fallback box say it all: the slot's note stays free.
       });
       slot.appendChild(m.el);
       return {
