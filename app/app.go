@@ -221,7 +221,7 @@ func (a *App) listen() error {
 	}
 	proxies, _ := a.Cfg.trustedProxies()
 	mw := &api.Middleware{Log: a.Log, TrustedProxies: proxies, Metrics: api.NewMetrics(a.Metrics)}
-	handler := mw.Wrap(jsonErrors(a.Accounts.Middleware(a.Mux)))
+	handler := mw.Wrap(jsonErrors(a.Accounts.Middleware(api.RecordRoute(a.Mux))))
 	a.srv = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

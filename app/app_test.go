@@ -107,7 +107,7 @@ func TestNodeEndpoints(t *testing.T) {
 			})
 		}
 		r := call(t, "GET", a.URL+"/metrics", "", "")
-		if r.status != 200 || !strings.Contains(r.raw, "open110_http_requests_total") || !strings.Contains(r.raw, "go_goroutines") {
+		if r.status != 200 || !strings.Contains(r.raw, `open110_http_requests_total{method="GET",route="GET /readyz",status="200"}`) || !strings.Contains(r.raw, "go_goroutines") {
 			t.Fatalf("metrics: %d", r.status)
 		}
 	})

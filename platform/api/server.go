@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -76,7 +77,8 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 		start := time.Now()
 		ip := m.clientIP(r)
 		log := m.Log.With("ip", ip)
-		ctx := WithClientIP(WithLogger(r.Context(), log), ip)
+		route := new(string)
+		ctx := context.WithValue(WithClientIP(WithLogger(r.Context(), log), ip), routeKey{}, route)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		securityHeaders(sw.Header(), r.URL.Path)
@@ -94,7 +96,7 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
-			route := r.Pattern
+			route := *route
 			if route == "" {
 				route = "unmatched"
 			}
@@ -166,6 +168,21 @@ func securityHeaders(h http.Header, path string) {
 	h.Set("Permissions-Policy", "camera=(self), microphone=(self), geolocation=(self)")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "+
 		"connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+}
+
+type routeKey struct{}
+
+// RecordRoute wraps the mux so the route pattern it matched reaches the
+// metrics and request log. The mux sets Request.Pattern on the request it is
+// handed, which inner middleware (adding the principal) has copied; this
+// wrapper sits right around the mux and copies the pattern back out.
+func RecordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*p = r.Pattern
+		}
+	})
 }
 
 // NotFound answers unknown routes in the error format.
