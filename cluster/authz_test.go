@@ -51,25 +51,34 @@ func outcome(status int) byte {
 // change what later rows would see.
 // (value: their order).
 var lastRows = map[string]int{
-	"POST /api/v1/alarms/{id}/end":        1,
-	"POST /api/v1/alarms/{id}/cancel":     2,
-	"POST /api/v1/trips/{id}/end":         3,
-	"POST /api/v1/guardians/{id}/decline": 4,
-	"DELETE /api/v1/guardians/{id}":       5,
-	"POST /api/v1/admin/retention/run":    6,
-	"POST /api/v1/mydata/deletion":        7,
-	"POST /api/v1/auth/logout":            8,
+	"POST /api/v1/alarms/{id}/end":             1,
+	"POST /api/v1/alarms/{id}/release":         2,
+	"POST /api/v1/alarms/{id}/cancel":          2,
+	"POST /api/v1/alarms/{id}/transfer":        2,
+	"POST /api/v1/trips/{id}/end":              3,
+	"POST /api/v1/missing/notices/{id}/reject": 3,
+	"POST /api/v1/missing/notices/{id}/close":  3,
+	"POST /api/v1/guardians/{id}/decline":      4,
+	"DELETE /api/v1/guardians/{id}":            5,
+	"POST /api/v1/admin/retention/run":         6,
+	"POST /api/v1/mydata/deletion":             7,
+	"POST /api/v1/auth/logout":                 8,
 }
 
 // bodies are valid request bodies for rows where "{}" would be refused by
 // validation before the handler decides who may call it (which would
 // hide the authorisation answer behind a 400). Other writes get "{}".
 var bodies = map[string]any{
-	"POST /api/v1/alarms/{id}/messages":  map[string]string{"text": "authz"},
-	"POST /api/v1/alarms/{id}/positions": pointX,
-	"POST /api/v1/alarms/{id}/end":       map[string]string{"disposition": "resolved"},
-	"POST /api/v1/tips/{id}/messages":    map[string]string{"text": "authz"},
-	"POST /api/v1/trips/{id}/points":     map[string]any{"points": []any{map[string]any{"lat": 38.04, "lng": 114.51, "accuracy_m": 10, "at": time.Now().UTC().Format(time.RFC3339)}}},
+	"POST /api/v1/alarms/{id}/messages":          map[string]string{"text": "authz"},
+	"POST /api/v1/alarms/{id}/positions":         pointX,
+	"POST /api/v1/alarms/{id}/end":               map[string]string{"disposition": "resolved"},
+	"POST /api/v1/tips/{id}/messages":            map[string]string{"text": "authz"},
+	"POST /api/v1/alarms/{id}/transfer":          map[string]string{"center": "130200", "note": "authz"},
+	"POST /api/v1/alarms/{id}/incident/units":    map[string]string{"unit": "巡逻一组"},
+	"POST /api/v1/missing/notices/{id}/progress": map[string]string{"text": "authz 进展"},
+	"POST /api/v1/missing/notices/{id}/reject":   map[string]string{"reason": "authz 信息不实"},
+	"POST /api/v1/missing/notices/{id}/close":    map[string]string{"outcome": "found", "notice": "authz 已找到"},
+	"POST /api/v1/trips/{id}/points":             map[string]any{"points": []any{map[string]any{"lat": 38.04, "lng": 114.51, "accuracy_m": 10, "at": time.Now().UTC().Format(time.RFC3339)}}},
 }
 
 // TestAuthzMatrix calls every operation in /api/v1/openapi.json as every
@@ -78,7 +87,8 @@ var bodies = map[string]any{
 // a handling officer and a supervisor of X, and the province admin —
 // against objects A owns (an alarm, a tip, a guardian link and trip, a
 // missing-person notice) and a reward task of centre X, and compares each
-// answer with testdata/authz.txt. An operation without a row, or a row
+// answer with testdata/authz.txt. AUTHZ_DEBUG=<substring> logs the answers
+// of the matching operations. An operation without a row, or a row
 // without an operation, fails the test.
 func TestAuthzMatrix(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -135,6 +145,9 @@ func TestAuthzMatrix(t *testing.T) {
 			}
 			col := indexOf(callers, who)
 			got[col] = outcome(r.Status)
+			if os.Getenv("AUTHZ_DEBUG") != "" && strings.Contains(op, os.Getenv("AUTHZ_DEBUG")) {
+				t.Logf("%s as %s: %s", op, who, r)
+			}
 			if got[col] == 'E' || got[col] == 'M' {
 				t.Errorf("%s as %s: %s", op, who, r)
 			}
