@@ -676,3 +676,42 @@ func TestMediaTimeoutFallbackWebRTC(t *testing.T) {
 	})
 	caller.NoConsoleErrors(mediaConsoleIgnore...)
 }
+
+// A voice alarm upgraded to video by link: the caller's phone opens the
+// link while the voice call runs; the link page takes the caller's place
+// in the same alarm and the dispatcher's panel switches to video.
+func TestVoiceToVideoLinkWebRTC(t *testing.T) {
+	c := newMediaCall(t, "13800138007")
+	c.raise("voice", "")
+	waitMedia(c.caller, "[data-testid=media-call]", "caller")
+	c.answer()
+	waitMedia(c.desk, "[data-testid=media-status]", "dispatcher")
+	c.desk.Click("[data-action=send-video-link]")
+	c.desk.WaitVisible("[data-testid=media-link-sent]")
+	to, _ := sms.NormalizePhone(c.phone)
+	var link string
+	c.desk.WaitFunc("the video link SMS", func() (string, bool) {
+		msgs, _ := sms.ReadOutbox(c.s.Outbox())
+		for _, m := range msgs {
+			if m.To == to && strings.Contains(m.Text, "/v/") {
+				link = linkURL.FindString(m.Text)
+				return m.Text, link != ""
+			}
+		}
+		return "", false
+	})
+	lt := c.b.NewTab("link")
+	lt.Phone()
+	lt.Navigate(link)
+	lt.Click("[data-action=consent]")
+	waitMedia(lt, "[data-testid=video-link-live] [data-testid=media-status]", "caller")
+	waitMedia(c.desk, "[data-testid=media-status]", "dispatcher")
+	requireFrames(t, "dispatcher sees the upgraded voice alarm's video", framesResume(c.desk, deskRemote))
+	c.desk.Screenshot("voice-upgraded")
+	c.caller.Screenshot("app-after-upgrade")
+	if st := c.caller.Attr("[data-testid=alarm-state]", "data-state"); st != "answered" {
+		t.Errorf("the app's alarm is %q after the upgrade, want answered", st)
+	}
+	c.closeInConsole()
+	c.probeRecording("vp8", "opus")
+}

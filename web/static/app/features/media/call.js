@@ -86,9 +86,10 @@ export function mountCallMedia({ alarmId, kind, shell, onFallback, onHangup, onS
     } else if (kind === 'silent') {
       waiting.hidden = true;
     } else {
+      const over = hungUp || st === 'closed';
       mount(stage, h('div', { class: 'mc-voice-icon' }, icon('voice', { size: 44 })),
-        h('div', { class: 'mc-voice-text' }, h('b', null, t(answered ? 'mc.voiceTalking' : 'mc.voiceWaiting')),
-          h('span', { class: 'mc-timer', 'data-testid': 'media-timer' }, timerText())));
+        h('div', { class: 'mc-voice-text' }, h('b', null, t(over ? 'mc.voiceEnded' : answered ? 'mc.voiceTalking' : 'mc.voiceWaiting')),
+          over ? null : h('span', { class: 'mc-timer', 'data-testid': 'media-timer' }, timerText())));
     }
     if (s.mediaError) status.textContent += ' · ' + t('mc.deviceError.' + s.mediaError);
 
