@@ -28,6 +28,11 @@ function wantedRole(ctx, a) {
   return '';
 }
 
+function fmtSince(ms) {
+  const s = Math.max(0, Math.floor((Date.now() - ms) / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
 export function renderLive(ctx, alarm) {
   let a = alarm;
   const id = ctx.alarmId;
@@ -89,7 +94,7 @@ export function renderLive(ctx, alarm) {
     if (!voiceBox.hidden) {
       mount(voiceBox, icon('voice', { size: 36 }), h('div', null,
         h('b', null, t(remote ? 'mv.voiceOn' : 'mv.voiceWaiting')),
-        s?.connectedAt ? h('div', { class: 'muted mono', 'data-voice-since': String(s.connectedAt) }, '') : null));
+        s?.connectedAt ? h('div', { class: 'muted mono', 'data-voice-since': String(s.connectedAt) }, fmtSince(s.connectedAt)) : null));
     }
     // Notes per kind and role.
     const notes = [];
@@ -269,10 +274,7 @@ export function renderLive(ctx, alarm) {
   });
   tick = setInterval(() => {
     const sinceEl = voiceBox.querySelector('[data-voice-since]');
-    if (sinceEl) {
-      const s = Math.floor((Date.now() - Number(sinceEl.dataset.voiceSince)) / 1000);
-      sinceEl.textContent = `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-    }
+    if (sinceEl) sinceEl.textContent = fmtSince(Number(sinceEl.dataset.voiceSince));
   }, 1000);
 
   sync();
