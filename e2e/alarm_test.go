@@ -205,3 +205,91 @@ func TestTextAlarmEndToEnd(t *testing.T) {
 	desk.NoConsoleErrors("403.*/recordings")
 	other.NoConsoleErrors("404") // the alarm URL of another centre
 }
+
+// On a bad network the raise is retried with the same Idempotency-Key:
+// here the first two answers are lost after the server stored the alarm.
+// Meanwhile the screen offers 拨打110 and 短信12110 prominently; in the
+// end there is one alarm, which the caller then cancels before an answer.
+func TestTextAlarmRetryAndCancel(t *testing.T) {
+	b := NewBrowser(t)
+	s := StartServer(t)
+	caller := b.NewTab("caller")
+	caller.Phone()
+	caller.SetGeolocation(38.0428, 114.5149, 10)
+	caller.OpenCitizen(s, "13800138600")
+	caller.Click(`[data-fn=text]`)
+	caller.WaitText("[data-testid=position-indicator]", "已获取位置")
+	Eval[bool](caller, `(() => { window.__keys = []; let n = 0; const real = window.fetch;
+		window.fetch = async (url, opts) => {
+			if (String(url).endsWith('/api/v1/alarms') && opts && opts.method === 'POST') {
+				window.__keys.push(opts.headers['Idempotency-Key']);
+				if (++n <= 2) { await real(url, opts); await new Promise((r) => setTimeout(r, 300)); throw new TypeError('Failed to fetch'); }
+			}
+			return real(url, opts);
+		}; return true; })()`)
+	caller.Click("[data-action=raise]")
+	caller.WaitVisible(`[data-testid=unreachable] a[href="tel:110"]`)
+	if caller.Count(`[data-testid=unreachable] a[href="sms:12110"]`) != 1 {
+		t.Error("no SMS 12110 link while the raise cannot get through")
+	}
+	caller.Screenshot("retrying")
+	caller.WaitText("[data-testid=alarm-state]", "正在为您接通110")
+	keys := Eval[[]string](caller, `window.__keys`)
+	if len(keys) != 3 || keys[0] == "" || keys[0] != keys[1] || keys[1] != keys[2] {
+		t.Errorf("idempotency keys of the attempts: %q", keys)
+	}
+	token := caller.LocalStorage(CitizenTokenKey)
+	var mine struct{ Alarms []struct{ ID, State string } }
+	if st := s.Call(t, "GET", "/api/v1/alarms", token, nil, &mine); st != 200 || len(mine.Alarms) != 1 {
+		t.Fatalf("the caller has %d alarms after retries (status %d), want 1", len(mine.Alarms), st)
+	}
+
+	// Cancel before an answer, with a confirmation step.
+	caller.Click("[data-action=cancel]")
+	caller.Click("[data-action=confirm-cancel]")
+	caller.WaitText("[data-testid=alarm-state]", "您已撤销本次报警")
+	if caller.Count("[data-action=cancel]") != 0 || caller.Count("[data-testid=chat-input]:not([disabled])") != 0 {
+		t.Error("a cancelled alarm still offers cancel or chat")
+	}
+	caller.Screenshot("cancelled")
+	var a struct{ State string }
+	if s.Call(t, "GET", "/api/v1/alarms/"+mine.Alarms[0].ID, token, nil, &a); a.State != "cancelled" {
+		t.Errorf("state after cancel %q", a.State)
+	}
+	caller.NoConsoleErrors()
+}
+
+// The supervisor's answer-time screen lists the centre with its figures
+// and its dispatchers; the call-back list starts empty.
+func TestAlarmStatsScreen(t *testing.T) {
+	b := NewBrowser(t)
+	s := StartServer(t)
+	cit := s.CitizenToken(t, "13800138700")
+	disp := s.OfficerToken(t, "d130102")
+	var a struct{ ID string }
+	if st := s.Call(t, "POST", "/api/v1/alarms", cit, map[string]any{"kind": "text", "location": map[string]any{"lat": 38.0428, "lng": 114.5149, "accuracy_m": 10}}, &a); st != 201 {
+		t.Fatalf("raise: %d", st)
+	}
+	if st := s.Call(t, "POST", "/api/v1/alarms/"+a.ID+"/answer", disp, nil, nil); st != 200 {
+		t.Fatalf("answer: %d", st)
+	}
+	d := b.NewTab("dispatcher")
+	d.Desktop()
+	d.OpenConsole(s, "d130102")
+	d.Navigate(s.URL + "/console/#/callbacks")
+	d.WaitVisible("[data-testid=callbacks-empty]")
+
+	sup := b.NewTab("supervisor")
+	sup.Desktop()
+	sup.OpenConsole(s, "admin")
+	sup.Navigate(s.URL + "/console/#/alarm-stats")
+	sup.WaitVisible("[data-testid=center-stats] tr[data-center='130102']")
+	sup.Click("tr[data-center='130102'] [data-action=dispatchers]")
+	sup.WaitVisible("[data-testid=dispatcher-stats] tr[data-dispatcher=d130102]")
+	if sup.Count("[data-testid=alarm-stats] a[href^='#/stats']") == 0 {
+		t.Error("no link to the day's dashboard")
+	}
+	sup.Screenshot("alarm-stats")
+	d.NoConsoleErrors()
+	sup.NoConsoleErrors()
+}

@@ -45,7 +45,7 @@ export async function renderStats(ctx) {
   const query = { from: from.toISOString().replace(/\.\d+Z$/, 'Z'), to: to.toISOString().replace(/\.\d+Z$/, 'Z') };
   const sel = ctx.query.center || '';
   const body = h('div', { class: 'panel-body' }, t('common.loading'));
-  const detail = h('div');
+  const detail = h('div', { style: 'margin-top: 16px' });
   const go = (w, c) => ctx.shell.navigate(`/alarm-stats?window=${w}${c ? '&center=' + c : ''}`);
 
   (async () => {
