@@ -8,8 +8,8 @@
 // The link works once: the media session is kept in sessionStorage so a
 // reload of this tab reconnects instead of failing.
 
-import { h, mount, screen, emergencyBar, icon, errorText } from '../../../shared/ui.js';
-import { t, fmtTime } from '../../../shared/i18n.js';
+import { h, mount, screen, emergencyBar, icon, errorText, langSwitch } from '../../../shared/ui.js';
+import { t, fmtTime, lang, setLang } from '../../../shared/i18n.js';
 import { api } from '../../../shared/api.js';
 import { acquire, release, end, MediaSession } from './sessions.js';
 import { loadCSS } from './call.js';
@@ -34,7 +34,7 @@ export async function renderLink(ctx) {
   loadCSS();
   const token = ctx.params.token || '';
   const box = h('div', { class: 'vl', 'data-testid': 'video-link' });
-  const page = screen({ title: t('vl.title'), class: 'vl-screen' }, box);
+  const page = screen({ title: t('vl.title'), class: 'vl-screen', actions: langSwitch(lang, setLang) }, box);
   const claimed = saved(token);
   if (claimed) {
     live(ctx, box, claimed);
