@@ -31,6 +31,14 @@ func TestGuardianTripEndToEnd(t *testing.T) {
 		t.Fatalf("route: %d %+v", st, route)
 	}
 
+	// Screenshots of the whole page from the top (a sticky header of a
+	// scrolled page lands in the middle of a full-page capture).
+	top := func(tab *Tab, name string) {
+		t.Helper()
+		Eval[bool](tab, `(window.scrollTo(0, 0), true)`)
+		tab.Screenshot(name)
+	}
+
 	// Both are signed in to the app on their phones.
 	a := b.NewTab("traveller")
 	a.Phone()
@@ -99,7 +107,7 @@ func TestGuardianTripEndToEnd(t *testing.T) {
 	a.Click("[data-action=shoot]")
 	a.WaitVisible("[data-testid=gd-sent-media] figure[data-kind=photo].loaded")
 	a.Click("[data-action=close-camera]")
-	a.Screenshot("6-trip-traveller")
+	top(a, "6-trip-traveller")
 
 	// B follows the trip live: from the 亲友互助 screen to the map.
 	g.Navigate(s.URL + "/#/guardian")
@@ -129,7 +137,7 @@ func TestGuardianTripEndToEnd(t *testing.T) {
 	// The home screens: A's running trip, B's guarded trip.
 	a.Navigate(s.URL + "/#/")
 	a.WaitVisible("[data-testid=gd-home-trip][data-trip='" + tripID + "']")
-	a.Screenshot("10-home-trip-card")
+	top(a, "10-home-trip-card")
 	a.Click("[data-testid=gd-home-trip]")
 	a.WaitVisible("[data-testid=gd-share][data-state=sharing]")
 
@@ -168,6 +176,7 @@ func TestGuardianTripEndToEnd(t *testing.T) {
 	desk.WaitVisible("[data-testid=linked-trip][data-trip='" + tripID + "']")
 	desk.WaitText("[data-testid=linked-trip-notice]", "审计")
 	desk.WaitText("[data-testid=linked-trip]", "守护人")
+	Eval[bool](desk, `(document.querySelector('[data-testid=linked-trip]').scrollIntoView(), true)`)
 	desk.Screenshot("14-linked-trip-before-read")
 	desk.Click("[data-action=load-linked-trip]")
 	desk.WaitText("[data-testid=linked-trip-facts]", "冀A·D1234")
@@ -179,6 +188,7 @@ func TestGuardianTripEndToEnd(t *testing.T) {
 	if n := desk.Count("[data-testid=linked-trip-map] path.leaflet-interactive"); n < 2 {
 		t.Errorf("the linked-trip map draws %d paths", n)
 	}
+	Eval[bool](desk, `(document.querySelector('[data-testid=linked-trip]').scrollIntoView(), true)`)
 	desk.Screenshot("15-linked-trip")
 
 	// The read is in the audit log (supervisor/admin API) …
@@ -216,7 +226,7 @@ func TestGuardianTripEndToEnd(t *testing.T) {
 	}
 	a.Navigate(s.URL + "/#/guardian/access")
 	a.WaitText("[data-testid=gd-access-list]", "d"+center)
-	a.Screenshot("16-access-log")
+	top(a, "16-access-log")
 
 	// Nobody else gets the trip: another centre's dispatcher and the admin.
 	var media struct{ Media []struct{ ID string } }
@@ -244,7 +254,7 @@ func TestGuardianTripEndToEnd(t *testing.T) {
 	a.Click("[data-testid=gd-end-confirm] [data-action=confirm-yes]")
 	a.WaitVisible("[data-testid=gd-ended]")
 	a.WaitVisible("[data-testid=gd-share][data-state=stopped]")
-	a.Screenshot("17-arrived")
+	top(a, "17-arrived")
 	g.WaitVisible("[data-testid=gd-flags] [data-flag=ended]")
 	g.Screenshot("18-watch-ended")
 

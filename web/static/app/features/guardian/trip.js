@@ -79,7 +79,7 @@ function traveller(ctx, first) {
   const overdue = h('section', { class: 'gd-overdue', hidden: true, 'data-testid': 'gd-overdue' });
   const actions = h('div', { class: 'gd-actions' });
   const confirmSlot = h('div');
-  const mediaBox = h('div', { 'data-testid': 'gd-sent-media' });
+  const mediaBox = h('section', { class: 'gd-card', 'data-testid': 'gd-sent-media' });
   const ended = h('section', { class: 'gd-ended', hidden: true, 'data-testid': 'gd-ended' });
   const capture = captureBox({ tripId: trip.id, position: () => activeTracker()?.last || trip.last, onLeave: ctx.onLeave });
   let feed = null;
