@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"sync/atomic"
 	"time"
 
 	"open110/audit"
@@ -88,9 +89,54 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 
+	lim atomic.Pointer[limits] // the rate limits in force (SetLimits)
+}
+
+// Limits are the abuse limits an administrator changes at run time (admin
+// settings); zero fields keep the value from Config.
+type Limits struct {
+	OTPPerPhoneDay   int // codes per phone per day
+	OTPPerIPHour     int // code requests per IP per hour
+	LoginPerIPMinute int // officer sign-in attempts per IP per minute
+}
+
+// limits are Limits resolved, with their per-IP buckets.
+type limits struct {
+	Limits
 	otpIP   *api.Limiter
 	loginIP *api.Limiter
 }
+
+// SetLimits applies new rate limits at once (zero fields: Config's). A
+// per-IP limit that changes starts with full buckets; unchanged ones keep
+// their state, so saving other settings does not reset an attacker's count.
+func (s *Service) SetLimits(l Limits) {
+	if l.OTPPerPhoneDay <= 0 {
+		l.OTPPerPhoneDay = s.cfg.OTPPerPhoneDay
+	}
+	if l.OTPPerIPHour <= 0 {
+		l.OTPPerIPHour = s.cfg.OTPPerIPHour
+	}
+	if l.LoginPerIPMinute <= 0 {
+		l.LoginPerIPMinute = s.cfg.LoginPerIPMinute
+	}
+	old := s.lim.Load()
+	n := &limits{Limits: l}
+	if old != nil && old.OTPPerIPHour == l.OTPPerIPHour {
+		n.otpIP = old.otpIP
+	} else {
+		n.otpIP = api.NewLimiter(float64(l.OTPPerIPHour)/60, l.OTPPerIPHour, s.now)
+	}
+	if old != nil && old.LoginPerIPMinute == l.LoginPerIPMinute {
+		n.loginIP = old.loginIP
+	} else {
+		n.loginIP = api.NewLimiter(float64(l.LoginPerIPMinute), l.LoginPerIPMinute, s.now)
+	}
+	s.lim.Store(n)
+}
+
+// CurrentLimits returns the rate limits in force.
+func (s *Service) CurrentLimits() Limits { return s.lim.Load().Limits }
 
 // New returns the account service. secret keys the OTP hashes, so a stolen
 // database does not give away live codes by brute force over 10^6 values.
@@ -102,11 +148,9 @@ func New(d *db.DB, a *audit.Log, sender sms.Sender, secret []byte, cfg Config, n
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{
-		db: d, audit: a, sms: sender, secret: secret, cfg: cfg, now: now, log: log,
-		otpIP:   api.NewLimiter(float64(cfg.OTPPerIPHour)/60, cfg.OTPPerIPHour, now),
-		loginIP: api.NewLimiter(float64(cfg.LoginPerIPMinute), cfg.LoginPerIPMinute, now),
-	}
+	s := &Service{db: d, audit: a, sms: sender, secret: secret, cfg: cfg, now: now, log: log}
+	s.SetLimits(Limits{})
+	return s
 }
 
 // Session is what a successful sign-in returns.
@@ -131,7 +175,8 @@ func (s *Service) RequestOTP(ctx context.Context, rawPhone, ip string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.otpIP.Allow(ip); err != nil {
+	lim := s.lim.Load()
+	if err := lim.otpIP.Allow(ip); err != nil {
 		return err
 	}
 	now := s.now().UTC()
@@ -159,7 +204,7 @@ func (s *Service) RequestOTP(ctx context.Context, rawPhone, ip string) error {
 		if lastDay != day {
 			sendsDay = 0
 		}
-		if sendsDay >= s.cfg.OTPPerPhoneDay {
+		if sendsDay >= lim.OTPPerPhoneDay {
 			return ErrOTPDailyLimit
 		}
 		_, err = tx.Exec(ctx, `UPDATE otp_codes SET code_hash = $2, sent_at = $3, expires_at = $4, attempts = 0, request_ip = $5,
@@ -257,7 +302,7 @@ func (s *Service) VerifyOTP(ctx context.Context, rawPhone, code, ip, userAgent s
 // (retry_after_s), account_disabled, totp_required, totp_invalid,
 // totp_not_enrolled, rate_limited.
 func (s *Service) Login(ctx context.Context, username, password, totp, ip, userAgent string) (Session, error) {
-	if err := s.loginIP.Allow(ip); err != nil {
+	if err := s.lim.Load().loginIP.Allow(ip); err != nil {
 		return Session{}, err
 	}
 	o, hash, err := s.officerByUsername(ctx, username)

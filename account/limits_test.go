@@ -1,0 +1,48 @@
+package account_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"open110/account"
+	"open110/platform/db"
+	"open110/platform/db/dbtest"
+)
+
+// The administrator's rate limits apply at once (admin settings call
+// SetLimits on every node); zero fields keep Config's.
+func TestSetLimitsAppliesAtOnce(t *testing.T) {
+	dbtest.Each(t, sets(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		e := setup(t, d, setupCfg())
+		if got := e.svc.CurrentLimits(); got.OTPPerPhoneDay != 10 || got.LoginPerIPMinute != 30 {
+			t.Fatalf("defaults %+v", got)
+		}
+		e.svc.SetLimits(account.Limits{OTPPerPhoneDay: 2, OTPPerIPHour: 3})
+		if got := e.svc.CurrentLimits(); got.OTPPerPhoneDay != 2 || got.OTPPerIPHour != 3 || got.LoginPerIPMinute != 30 {
+			t.Fatalf("after SetLimits %+v", got)
+		}
+		const p = "+8615000000077"
+		for i := 0; i < 2; i++ {
+			if err := e.svc.RequestOTP(ctx, p, "10.3.0.1"); err != nil {
+				t.Fatalf("send %d: %v", i, err)
+			}
+			e.clock.Advance(61 * time.Second)
+		}
+		wantCode(t, e.svc.RequestOTP(ctx, p, "10.3.0.1"), "otp_daily_limit")
+		// The per-IP bucket (3 an hour) is taken before the phone check, so
+		// the three tries above used it up.
+		wantCode(t, e.svc.RequestOTP(ctx, "+8615000000078", "10.3.0.1"), "rate_limited")
+		if err := e.svc.RequestOTP(ctx, "+8615000000078", "10.3.0.2"); err != nil {
+			t.Fatalf("another IP: %v", err)
+		}
+		// Officer sign-ins: 2 a minute per IP.
+		e.svc.SetLimits(account.Limits{LoginPerIPMinute: 2})
+		var err error
+		for i := 0; i < 3; i++ {
+			_, err = e.svc.Login(ctx, "nobody", "wrong", "", "10.4.0.1", "test")
+		}
+		wantCode(t, err, "rate_limited")
+	})
+}
