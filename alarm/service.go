@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -116,6 +117,8 @@ type Service struct {
 	mu       sync.Mutex
 	consoles map[string]int // officer username → live console sockets on this node
 
+	tune atomic.Pointer[Tuning] // run-time rules (SetTuning); nil: Config's
+
 }
 
 // New returns the alarm service. DB, Bus and Router are required.
@@ -141,8 +144,8 @@ func New(cfg Config, d Deps) (*Service, error) {
 	return s, nil
 }
 
-// QuickPhrases returns the configured quick phrases.
-func (s *Service) QuickPhrases() []string { return slices.Clone(s.cfg.QuickPhrases) }
+// QuickPhrases returns the quick phrases in force (Tuning, else Config).
+func (s *Service) QuickPhrases() []string { return s.Tuning().QuickPhrases }
 
 // Change is the wake-up published on the bus after every committed event,
 // on "alarm.id.<id>" and on "alarm.center.<code>" for each centre that sees
@@ -517,15 +520,16 @@ func (s *Service) suspicions(ctx context.Context, q db.Querier, in raiseInput, n
 		}
 		return n, nil
 	}
+	perHour := s.Tuning().PhonePerHour
 	if in.phone != "" {
 		// Counted up to the threshold only: the cost stays flat however
 		// many alarms one phone or IP (a NAT, a campus) has raised.
 		n, err := count("SELECT COUNT(*) FROM (SELECT 1 FROM alarms WHERE caller_phone = $1 AND raised_at >= $2 LIMIT $3) t",
-			in.phone, hour, s.cfg.Prank.PhonePerHour)
+			in.phone, hour, perHour)
 		if err != nil {
 			return nil, err
 		}
-		if n >= s.cfg.Prank.PhonePerHour {
+		if n >= perHour {
 			out = append(out, Suspicion{Code: "phone_frequency", Detail: fmt.Sprintf("本号码1小时内报警超过%d次 (more than %d alarms from this phone in the last hour)", n, n)})
 		}
 		p, err := count("SELECT COUNT(*) FROM (SELECT 1 FROM alarms WHERE caller_phone = $1 AND raised_at >= $2 AND disposition IN ('prank', 'invalid') LIMIT 10) t",
@@ -597,31 +601,14 @@ func (s *Service) List(ctx context.Context, p account.Principal, f Filter) ([]Al
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	switch {
-	case p.IsCitizen():
-		a := arg(p.ID)
-		where = append(where, "(caller_id = "+a+" OR raised_by_id = "+a+")")
-	case p.IsOfficer(account.Dispatcher, account.Supervisor, account.Admin):
-		centers := s.centersOf(p)
-		if centers != nil {
-			if len(centers) == 0 {
-				return []Alarm{}, nil
-			}
-			active := ""
-			if f.State == Queued {
-				active = " AND o.active = 1"
-			}
-			ph := make([]string, len(centers))
-			for i, c := range centers {
-				ph[i] = arg(c)
-			}
-			where = append(where, "EXISTS (SELECT 1 FROM alarm_offers o WHERE o.alarm_id = alarms.id AND o.center IN ("+strings.Join(ph, ", ")+")"+active+")")
-		}
-	default:
-		return nil, apperr.ErrForbidden.Msg("your role may not list alarms")
+	where, none, err := s.visibleWhere(p, f.State == Queued, arg)
+	if err != nil {
+		return nil, err
+	}
+	if none {
+		return []Alarm{}, nil
 	}
 	if f.State != "" {
 		where = append(where, "state = "+arg(string(f.State)))
@@ -644,6 +631,36 @@ func (s *Service) List(ctx context.Context, p account.Principal, f Filter) ([]Al
 		out = append(out, s.present(p, r))
 	}
 	return out, nil
+}
+
+// visibleWhere is the SQL condition on alarms for what p may list (arg
+// binds a value and returns its placeholder). none: p sees no alarm at all.
+// activeOnly limits officers to alarms offered to their centres now.
+func (s *Service) visibleWhere(p account.Principal, activeOnly bool, arg func(any) string) (where []string, none bool, err error) {
+	switch {
+	case p.IsCitizen():
+		a := arg(p.ID)
+		where = append(where, "(caller_id = "+a+" OR raised_by_id = "+a+")")
+	case p.IsOfficer(account.Dispatcher, account.Supervisor, account.Admin):
+		centers := s.centersOf(p)
+		if centers != nil {
+			if len(centers) == 0 {
+				return nil, true, nil
+			}
+			active := ""
+			if activeOnly {
+				active = " AND o.active = 1"
+			}
+			ph := make([]string, len(centers))
+			for i, c := range centers {
+				ph[i] = arg(c)
+			}
+			where = append(where, "EXISTS (SELECT 1 FROM alarm_offers o WHERE o.alarm_id = alarms.id AND o.center IN ("+strings.Join(ph, ", ")+")"+active+")")
+		}
+	default:
+		return nil, false, apperr.ErrForbidden.Msg("your role may not list alarms")
+	}
+	return where, false, nil
 }
 
 func (s *Service) queryRows(ctx context.Context, q string, args ...any) ([]*row, error) {

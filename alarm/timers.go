@@ -34,11 +34,12 @@ func (s *Service) Run(ctx context.Context) error {
 // dispatcher's console is gone. Tests call it after moving the clock.
 func (s *Service) Sweep(ctx context.Context) error {
 	now := s.now()
-	if err := s.sweepOverflow(ctx, now); err != nil {
+	tune := s.Tuning()
+	if err := s.sweepOverflow(ctx, now, tune.OverflowAfter); err != nil {
 		return err
 	}
 	if err := s.sweepIDs(ctx, "SELECT id FROM alarms WHERE state = 'queued' AND caller_watch = 1 AND caller_seen_at < $1",
-		db.Micros(now.Add(-s.cfg.AbandonAfter)), func(w *wtx, r *row) error {
+		db.Micros(now.Add(-tune.AbandonAfter)), func(w *wtx, r *row) error {
 			if r.State != Queued {
 				return nil
 			}
@@ -47,7 +48,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 		return err
 	}
 	return s.sweepIDs(ctx, "SELECT id FROM alarms WHERE state = 'answered' AND dispatcher_watch = 1 AND dispatcher_seen_at < $1",
-		db.Micros(now.Add(-s.cfg.DispatcherGrace)), func(w *wtx, r *row) error {
+		db.Micros(now.Add(-tune.DispatcherGrace)), func(w *wtx, r *row) error {
 			if r.State != Answered {
 				return nil
 			}
@@ -57,7 +58,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 			if err := w.QueryRow(ctx, "SELECT dispatcher_watch, dispatcher_seen_at FROM alarms WHERE id = $1", r.ID).Scan(&watch, &seen); err != nil {
 				return err
 			}
-			if watch == 0 || db.Time(seen).After(s.now().Add(-s.cfg.DispatcherGrace)) {
+			if watch == 0 || db.Time(seen).After(s.now().Add(-tune.DispatcherGrace)) {
 				return nil
 			}
 			return s.requeue(ctx, w, r, "system", "dispatcher_lost")
@@ -105,8 +106,7 @@ func (s *Service) chain(c string) []string {
 	return out
 }
 
-func (s *Service) sweepOverflow(ctx context.Context, now time.Time) error {
-	after := s.cfg.OverflowAfter
+func (s *Service) sweepOverflow(ctx context.Context, now time.Time, after time.Duration) error {
 	return s.sweepIDs(ctx, "SELECT id FROM alarms WHERE state = 'queued' AND queued_at <= $1", db.Micros(now.Add(-after)),
 		func(w *wtx, r *row) error {
 			if r.State != Queued {
