@@ -27,8 +27,12 @@ const SUPERVISORS = ['supervisor', 'admin'];
  */
 function alerter(shell) {
   const fresh = new Set();
+  // In the page's flow under the top bar: it pushes the screen down rather
+  // than covering the queue it points at.
   const el = h('div', { class: 'al-alert', role: 'alert', 'data-testid': 'new-alarm-alert', hidden: true });
-  document.body.appendChild(el);
+  const top = document.querySelector('.c-top');
+  if (top) top.after(el);
+  else document.body.prepend(el);
   let blink = null;
   const PREFIX = '【' + t('al.newAlarm') + '】';
   const setTitle = (on) => {
@@ -38,7 +42,6 @@ function alerter(shell) {
   const draw = () => {
     const waiting = store.queued().filter((a) => fresh.has(a.id));
     for (const id of [...fresh]) if (!waiting.some((a) => a.id === id)) fresh.delete(id);
-    shell.setBadge('queue', store.queued().length);
     if (!waiting.length) {
       el.hidden = true;
       clearInterval(blink);
@@ -84,7 +87,8 @@ function init(shell) {
   if (!shell.hasRole(...DESK)) return undefined;
   loadCSS();
   const stop = store.start(shell);
-  const stopAlert = alerter(shell);
+  // Admins watch the province for other reasons: the alert is for those who answer.
+  const stopAlert = shell.hasRole('dispatcher', 'supervisor') ? alerter(shell) : () => {};
   // The call-back list's size on its nav entry (refreshed with the queue's changes, at most every 30 s).
   let last = 0;
   const countCallbacks = () => {
@@ -93,7 +97,13 @@ function init(shell) {
     api.get('/api/v1/alarms/callbacks').then((r) => shell.setBadge('callbacks', (r.callbacks || []).length)).catch(() => {});
   };
   countCallbacks();
-  const offCb = store.subscribe((c) => { if (c.event?.type === 'abandoned') { last = 0; countCallbacks(); } });
+  const offCb = store.subscribe((c) => {
+    shell.setBadge('queue', store.queued().length);
+    if (c.event?.type === 'abandoned') {
+      last = 0;
+      countCallbacks();
+    }
+  });
   return () => {
     offCb();
     stopAlert();
