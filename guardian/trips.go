@@ -295,7 +295,6 @@ func (s *Service) List(ctx context.Context, p account.Principal) (mine, guarding
 	if !p.IsCitizen() {
 		return nil, nil, ErrCitizensOnly
 	}
-	mine, guarding = []Trip{}, []Trip{}
 	load := func(role, q string) ([]Trip, error) {
 		rows, err := s.db.Query(ctx, q, p.ID)
 		if err != nil {
@@ -311,6 +310,9 @@ func (s *Service) List(ctx context.Context, p account.Principal) (mine, guarding
 			rs = append(rs, r)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("guardian: list trips: %w", err)
+		}
 		out := []Trip{}
 		for _, r := range rs {
 			t, err := s.view(ctx, s.db, r, role)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -63,22 +62,6 @@ func (s *store) segments(ctx context.Context, alarmID string) ([]Segment, error)
 	return out, rows.Err()
 }
 
-func (s *store) segment(ctx context.Context, alarmID, track string, seq int) (Segment, error) {
-	var g Segment
-	var st, en, at int64
-	err := s.db.QueryRow(ctx, `SELECT alarm_id, track, seq, started_at, ended_at, sha256, size, codecs, stored_at
-		FROM media_segments WHERE alarm_id = $1 AND track = $2 AND seq = $3`, alarmID, track, seq).
-		Scan(&g.AlarmID, &g.Track, &g.Seq, &st, &en, &g.SHA256, &g.Size, &g.Codecs, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return g, ErrNoRecording
-	}
-	if err != nil {
-		return g, fmt.Errorf("media: get segment: %w", err)
-	}
-	g.Start, g.End, g.StoredAt = db.Time(st), db.Time(en), db.Time(at)
-	return g, nil
-}
-
 // nextSeq is the sequence number a new recorder for the alarm starts at, so
 // segments after a restart never collide with stored ones.
 func (s *store) nextSeq(alarmID string) int {
@@ -119,14 +102,6 @@ func (s *store) snapshots(ctx context.Context, alarmID string) ([]Snapshot, erro
 		out = append(out, n)
 	}
 	return out, rows.Err()
-}
-
-// link is a one-time video link.
-type link struct {
-	AlarmID   string
-	Phone     string
-	ExpiresAt time.Time
-	Used      bool
 }
 
 func hashToken(tok string) string {

@@ -23,11 +23,10 @@ type ICEServer struct {
 // turnServer is the embedded TURN relay: UDP and TCP on one port, for
 // callers whose networks block direct UDP (TCP) or sit behind symmetric NATs.
 type turnServer struct {
-	srv     *turn.Server
-	secret  string
-	host    string // announced address host
-	port    int
-	closers []func() error
+	srv    *turn.Server
+	secret string
+	host   string // announced address host
+	port   int
 }
 
 func startTURN(cfg Config, log *slog.Logger) (*turnServer, error) {

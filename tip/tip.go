@@ -120,12 +120,11 @@ type Tip struct {
 	AssignedAt  *time.Time `json:"assigned_at,omitempty"`
 	ClosedAt    *time.Time `json:"closed_at,omitempty"`
 
-	ownerRef    string
-	sealed      Sealed
-	handlerID   string
-	descHash    string
-	updatedAt   time.Time
-	unreadOwner int
+	ownerRef  string
+	sealed    Sealed
+	handlerID string
+	descHash  string
+	updatedAt time.Time
 }
 
 // Unit is a centre as tips name it.

@@ -1,8 +1,8 @@
 // Package web serves open110's browser UIs: the citizen app at "/", the
 // dispatcher console at "/console/" and a printable poster at "/poster".
 //
-// The files under static/ are plain ES modules and CSS, embedded with
-// go:embed; there is no bundler and no build step. Every static file is
+// The files under static/ are plain ES modules and CSS, embedded in the
+// binary (embed package) — there is no bundler and no build step. Every static file is
 // served under one content-derived version, "/static/<version>/<path>",
 // where <version> hashes the names and contents of all static files. A
 // module's relative imports ("./features/alarm.js") therefore resolve to

@@ -90,7 +90,6 @@ type Writer struct {
 	clusterOpen   bool
 	clusterSizeAt int64 // offset of the open cluster's 8-byte size
 	clusterTC     int64 // open cluster's timecode (ms)
-	clusterVideo  bool  // the open cluster started on a video keyframe
 	lastTC        int64
 	hasVideo      bool
 	frames        int

@@ -70,7 +70,7 @@ func commitGroup(d *DB, batch []*groupReq) {
 	if len(batch) == 1 {
 		// Nobody to share with: a plain transaction, no savepoint needed.
 		q := batch[0]
-		q.err, q.panic = runGuarded(func() error {
+		q.panic, q.err = runGuarded(func() error {
 			return d.inTxOnce(ctx, func(tx *Tx) error { tx.detach = true; return q.fn(tx) })
 		})
 		close(q.done)
@@ -86,7 +86,7 @@ func commitGroup(d *DB, batch []*groupReq) {
 			if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT grp"); err != nil {
 				return fmt.Errorf("db: savepoint: %w", err)
 			}
-			q.err, q.panic = runGuarded(func() error { return q.fn(tx) })
+			q.panic, q.err = runGuarded(func() error { return q.fn(tx) })
 			if q.err != nil || q.panic != nil {
 				if _, err := tx.tx.ExecContext(ctx, "ROLLBACK TO grp"); err != nil {
 					return fmt.Errorf("db: rollback to savepoint: %w", err)
@@ -108,11 +108,11 @@ func commitGroup(d *DB, batch []*groupReq) {
 
 // runGuarded runs fn, turning a panic into a value re-raised in the
 // caller's own goroutine.
-func runGuarded(fn func() error) (err error, p any) {
+func runGuarded(fn func() error) (p any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p = r
 		}
 	}()
-	return fn(), nil
+	return nil, fn()
 }
