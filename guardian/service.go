@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"open110/audit"
@@ -60,6 +61,20 @@ type Service struct {
 	ing      *ingester
 
 	closeOnce sync.Once
+	retain    atomic.Int64 // run-time trip retention (SetRetention); 0: cfg.Retention
+}
+
+// SetRetention changes at run time how long ended trips not linked to an
+// alarm are kept (admin settings: trip retention days); the next purge
+// uses it. d <= 0 restores Config's Retention.
+func (s *Service) SetRetention(d time.Duration) { s.retain.Store(int64(max(d, 0))) }
+
+// retention is the trip retention in force.
+func (s *Service) retention() time.Duration {
+	if d := time.Duration(s.retain.Load()); d > 0 {
+		return d
+	}
+	return s.cfg.Retention
 }
 
 // New returns the guardian service and starts its ingest workers (Close

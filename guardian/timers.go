@@ -213,52 +213,63 @@ type Deleter interface {
 // CASCADE); media bytes no other trip references are deleted when the
 // store can.
 func (s *Service) tickPurge(ctx context.Context, now time.Time) error {
-	ids, err := s.ids(ctx, "SELECT id FROM trips WHERE state = 'ended' AND held = 0 AND ended_at < $1", db.Micros(now.Add(-s.cfg.Retention)))
+	ids, err := s.ids(ctx, "SELECT id FROM trips WHERE state = 'ended' AND held = 0 AND ended_at < $1", db.Micros(now.Add(-s.retention())))
 	if err != nil {
 		return err
 	}
-	del, canDelete := s.blob.(Deleter)
 	for _, id := range ids {
-		var orphans []string
-		err := s.db.InTx(ctx, func(tx *db.Tx) error {
-			var held int
-			if err := tx.QueryRow(ctx, "SELECT held FROM trips WHERE id = $1", id).Scan(&held); err != nil || held != 0 {
-				return nil // gone already, or linked to an alarm meanwhile
-			}
-			rows, err := tx.Query(ctx, `SELECT DISTINCT sha256 FROM trip_media m WHERE trip_id = $1
-				AND NOT EXISTS (SELECT 1 FROM trip_media o WHERE o.sha256 = m.sha256 AND o.trip_id <> $1)`, id)
-			if err != nil {
-				return fmt.Errorf("guardian: purge: %w", err)
-			}
-			for rows.Next() {
-				var sha string
-				if err := rows.Scan(&sha); err != nil {
-					rows.Close()
-					return fmt.Errorf("guardian: purge: %w", err)
-				}
-				orphans = append(orphans, sha)
-			}
-			rows.Close()
-			// Children first: PostgreSQL and SQLite cascade alike, but an
-			// explicit order keeps the purge independent of that setting.
-			for _, q := range []string{"DELETE FROM trip_points WHERE trip_id = $1", "DELETE FROM trip_media WHERE trip_id = $1",
-				"DELETE FROM trip_events WHERE trip_id = $1", "DELETE FROM trip_guardians WHERE trip_id = $1", "DELETE FROM trips WHERE id = $1 AND held = 0"} {
-				if _, err := tx.Exec(ctx, q, id); err != nil {
-					return fmt.Errorf("guardian: purge: %w", err)
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if _, err := s.deleteTrip(ctx, id); err != nil {
 			return err
-		}
-		if canDelete {
-			for _, sha := range orphans {
-				if err := del.Delete(ctx, sha); err != nil {
-					s.log.Warn("guardian: purge media bytes", "err", err)
-				}
-			}
 		}
 	}
 	return nil
+}
+
+// deleteTrip deletes a trip not linked to an alarm with its points, media
+// rows, events and guardians, then the media bytes no other trip
+// references (when the store can delete). deleted is false when the trip
+// is gone already or held (linked to an alarm meanwhile).
+func (s *Service) deleteTrip(ctx context.Context, id string) (deleted bool, err error) {
+	var orphans []string
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		var held int
+		if err := tx.QueryRow(ctx, "SELECT held FROM trips WHERE id = $1", id).Scan(&held); err != nil || held != 0 {
+			return nil // gone already, or linked to an alarm meanwhile
+		}
+		rows, err := tx.Query(ctx, `SELECT DISTINCT sha256 FROM trip_media m WHERE trip_id = $1
+			AND NOT EXISTS (SELECT 1 FROM trip_media o WHERE o.sha256 = m.sha256 AND o.trip_id <> $1)`, id)
+		if err != nil {
+			return fmt.Errorf("guardian: purge: %w", err)
+		}
+		for rows.Next() {
+			var sha string
+			if err := rows.Scan(&sha); err != nil {
+				rows.Close()
+				return fmt.Errorf("guardian: purge: %w", err)
+			}
+			orphans = append(orphans, sha)
+		}
+		rows.Close()
+		// Children first: PostgreSQL and SQLite cascade alike, but an
+		// explicit order keeps the purge independent of that setting.
+		for _, q := range []string{"DELETE FROM trip_points WHERE trip_id = $1", "DELETE FROM trip_media WHERE trip_id = $1",
+			"DELETE FROM trip_events WHERE trip_id = $1", "DELETE FROM trip_guardians WHERE trip_id = $1", "DELETE FROM trips WHERE id = $1 AND held = 0"} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return fmt.Errorf("guardian: purge: %w", err)
+			}
+		}
+		deleted = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	if del, ok := s.blob.(Deleter); ok {
+		for _, sha := range orphans {
+			if err := del.Delete(ctx, sha); err != nil {
+				s.log.Warn("guardian: purge media bytes", "err", err)
+			}
+		}
+	}
+	return deleted, nil
 }
