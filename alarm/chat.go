@@ -8,19 +8,24 @@ import (
 	"time"
 
 	"open110/account"
+	"open110/platform/apperr"
 	"open110/platform/db"
 )
 
 // addMessage stores a chat message on r and appends its event.
 func (w *wtx) addMessage(ctx context.Context, r *row, from MessageFrom, sender, text, channel string) (Message, error) {
+	return w.addMessageWithClientID(ctx, r, from, sender, text, channel, "")
+}
+
+func (w *wtx) addMessageWithClientID(ctx context.Context, r *row, from MessageFrom, sender, text, channel, clientID string) (Message, error) {
 	now := w.s.now()
 	r.MsgSeq++
 	m := Message{ID: newID("m", now), AlarmID: r.ID, Seq: r.MsgSeq, From: from, Sender: sender, Text: text, Channel: channel, At: now}
 	if _, err := w.Exec(ctx, "UPDATE alarms SET msg_seq = $2 WHERE id = $1", r.ID, r.MsgSeq); err != nil {
 		return Message{}, fmt.Errorf("alarm: message seq: %w", err)
 	}
-	if _, err := w.Exec(ctx, `INSERT INTO alarm_messages (id, alarm_id, seq, sender_role, sender, text, channel, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, m.ID, m.AlarmID, m.Seq, string(from), sender, text, channel, db.Micros(now)); err != nil {
+	if _, err := w.Exec(ctx, `INSERT INTO alarm_messages (id, alarm_id, seq, sender_role, sender, text, channel, at, client_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, m.ID, m.AlarmID, m.Seq, string(from), sender, text, channel, db.Micros(now), clientID); err != nil {
 		return Message{}, fmt.Errorf("alarm: insert message: %w", err)
 	}
 	if _, err := w.event(ctx, r, "message", sender, "", false, map[string]any{"message": m}); err != nil {
@@ -37,6 +42,21 @@ func (w *wtx) addMessage(ctx context.Context, r *row, from MessageFrom, sender, 
 // Errors: empty_message, message_too_long, alarm_not_found, not_your_alarm,
 // invalid_transition.
 func (s *Service) AddMessage(ctx context.Context, p account.Principal, id, text string) (Message, error) {
+	return s.AddMessageOnce(ctx, p, id, text, "")
+}
+
+// ErrInvalidClientID: a client message id must be 1–64 characters of
+// letters, digits, '-' and '_'.
+var ErrInvalidClientID = apperr.New(apperr.Invalid, "invalid_client_id", "client_id must be 1–64 letters, digits, '-' or '_'")
+
+// AddMessageOnce is AddMessage with the client's own id for the message:
+// sending again with the same clientID (after a reply was lost on a bad
+// network) returns the message already stored instead of storing it twice.
+// An empty clientID stores every call.
+func (s *Service) AddMessageOnce(ctx context.Context, p account.Principal, id, text, clientID string) (Message, error) {
+	if clientID != "" && !validClientID(clientID) {
+		return Message{}, ErrInvalidClientID
+	}
 	t, err := checkText(text, true)
 	if err != nil {
 		return Message{}, err
@@ -60,8 +80,15 @@ func (s *Service) AddMessage(ctx context.Context, p account.Principal, id, text 
 		if r.Kind == SMS && from == FromDispatcher {
 			channel = "sms"
 		}
+		if clientID != "" {
+			prev, found, err := s.messageByClientID(ctx, w, r.ID, sender, clientID)
+			if err != nil || found {
+				m = prev
+				return err
+			}
+		}
 		var err error
-		m, err = w.addMessage(ctx, r, from, sender, t, channel)
+		m, err = w.addMessageWithClientID(ctx, r, from, sender, t, channel, clientID)
 		if err == nil && from == FromDispatcher {
 			_, err = w.Exec(ctx, "UPDATE alarms SET dispatcher_seen_at = $2 WHERE id = $1", id, db.Micros(s.now()))
 		}
@@ -70,10 +97,50 @@ func (s *Service) AddMessage(ctx context.Context, p account.Principal, id, text 
 	if err != nil {
 		return Message{}, err
 	}
-	if m.Channel == "sms" {
+	if m.Channel == "sms" && m.DeliveredAt == nil && m.SendError == "" {
 		m = s.sendSMS(ctx, r, m)
 	}
 	return m, nil
+}
+
+func validClientID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// messageByClientID finds a message already stored under the sender's
+// client id, inside the writing transaction.
+func (s *Service) messageByClientID(ctx context.Context, w *wtx, alarmID, sender, clientID string) (Message, bool, error) {
+	var m Message
+	var from string
+	var at, del, read int64
+	err := w.QueryRow(ctx, `SELECT id, seq, sender_role, sender, text, channel, at, delivered_at, read_at, send_error
+		FROM alarm_messages WHERE alarm_id = $1 AND sender = $2 AND client_id = $3`, alarmID, sender, clientID).
+		Scan(&m.ID, &m.Seq, &from, &m.Sender, &m.Text, &m.Channel, &at, &del, &read, &m.SendError)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, false, nil
+	}
+	if err != nil {
+		return Message{}, false, fmt.Errorf("alarm: find message by client id: %w", err)
+	}
+	m.AlarmID, m.From, m.At = alarmID, MessageFrom(from), db.Time(at)
+	if del != 0 {
+		t := db.Time(del)
+		m.DeliveredAt = &t
+	}
+	if read != 0 {
+		t := db.Time(read)
+		m.ReadAt = &t
+	}
+	return m, true, nil
 }
 
 // sendSMS delivers a dispatcher reply to the SMS caller and records the

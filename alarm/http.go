@@ -194,7 +194,8 @@ func respond(w http.ResponseWriter, r *http.Request, v any, err error) {
 
 // MessageBody is POST /api/v1/alarms/{id}/messages.
 type MessageBody struct {
-	Text string `json:"text"`
+	Text     string `json:"text"`
+	ClientID string `json:"client_id,omitempty"` // the sender's own id: a resend with it stores the message once
 }
 
 // DecodeMessage parses and checks a chat message body (strict JSON).
@@ -217,7 +218,7 @@ func (s *Service) handleAddMessage(w http.ResponseWriter, r *http.Request) {
 		api.Fail(w, r, err)
 		return
 	}
-	m, err := s.AddMessage(r.Context(), p, r.PathValue("id"), in.Text)
+	m, err := s.AddMessageOnce(r.Context(), p, r.PathValue("id"), in.Text, in.ClientID)
 	if err != nil {
 		api.Fail(w, r, err)
 		return

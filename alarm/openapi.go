@@ -91,7 +91,7 @@ func OpenAPI() map[string]any {
 		"/api/v1/alarms/{id}/transfer":     map[string]any{"post": op("Transfer to another centre with a note", true, obj(map[string]any{"center": s(), "note": s()}, "center", "note"), "200", alarm, idParam)},
 		"/api/v1/alarms/{id}/end":          map[string]any{"post": op("Close with a disposition (resolved, dispatched, advice, referred, duplicate, prank, invalid, no_contact, callback_ok or free text)", true, obj(map[string]any{"disposition": s()}, "disposition"), "200", alarm, idParam)},
 		"/api/v1/alarms/{id}/cancel":       map[string]any{"post": op("Cancel before an answer (caller)", true, obj(map[string]any{"reason": s()}), "200", alarm, idParam)},
-		"/api/v1/alarms/{id}/messages":     map[string]any{"post": op("Write in the chat", true, obj(map[string]any{"text": s()}, "text"), "201", message, idParam), "get": op("The chat", true, nil, "200", obj(map[string]any{"messages": arr(message)}), idParam, query("after", "messages after this seq", i()))},
+		"/api/v1/alarms/{id}/messages":     map[string]any{"post": op("Write in the chat", true, obj(map[string]any{"text": s(), "client_id": s()}, "text"), "201", message, idParam), "get": op("The chat", true, nil, "200", obj(map[string]any{"messages": arr(message)}), idParam, query("after", "messages after this seq", i()))},
 		"/api/v1/alarms/{id}/messages/ack": map[string]any{"post": op("Delivery and read receipts for the other side's messages", true, obj(map[string]any{"delivered_upto": i(), "read_upto": i()}), "200", obj(map[string]any{"changed": i()}), idParam)},
 		"/api/v1/alarms/{id}/positions": map[string]any{
 			"post": op("Add a position to the alarm's location stream (caller); never replaces the confirmed location", true, pos, "201", fix, idParam),

@@ -707,3 +707,30 @@ func TestSubscribeAndAccess(t *testing.T) {
 		}
 	})
 }
+
+// TestMessageClientID: a resend with the same client id (the reply to the
+// first send was lost) stores the message once; another id stores again.
+func TestMessageClientID(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		c := citizen("c0777")
+		a := e.raise(c, Text, nil)
+		m1, err := e.s.AddMessageOnce(ctx, c, a.ID, "我在小区门口", "k1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := e.s.AddMessageOnce(ctx, c, a.ID, "我在小区门口", "k1")
+		if err != nil || m2.ID != m1.ID || m2.Seq != m1.Seq {
+			t.Fatalf("resend stored again: %+v vs %+v (%v)", m2, m1, err)
+		}
+		if _, err := e.s.AddMessageOnce(ctx, c, a.ID, "还有一辆白色面包车", "k2"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.AddMessageOnce(ctx, c, a.ID, "x", "bad id!"); !errors.Is(err, ErrInvalidClientID) {
+			t.Fatalf("bad client id: %v", err)
+		}
+		ms, err := e.s.Messages(ctx, c, a.ID, 0)
+		if err != nil || len(ms) != 2 {
+			t.Fatalf("%d messages (%v), want 2", len(ms), err)
+		}
+	})
+}

@@ -156,7 +156,7 @@ export async function renderCall(ctx) {
   };
   async function post(p) {
     try {
-      const m = await api.post(`/api/v1/alarms/${id}/messages`, { text: p.text });
+      const m = await api.post(`/api/v1/alarms/${id}/messages`, { text: p.text, client_id: p.key });
       st.pending = st.pending.filter((x) => x !== p);
       st.messages.set(m.seq, { ...st.messages.get(m.seq), ...m });
       st.apiOffline = false;
