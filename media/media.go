@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"open110/account"
@@ -182,6 +183,7 @@ type Service struct {
 	linkLimit *api.Limiter
 
 	closeOnce sync.Once
+	ice       atomic.Pointer[[]ICEServer] // run-time ICE servers (SetICEServers); nil: cfg.ICEServers
 }
 
 // New builds the media service: the SFU's pion API, the upload queue, and

@@ -102,7 +102,11 @@ func (s *Service) iceServersFor(who string) []ICEServer {
 			ICEServer{URLs: []string{"turn:" + hp + "?transport=udp", "turn:" + hp + "?transport=tcp"}, Username: u, Credential: p},
 		)
 	}
-	return append(out, s.cfg.ICEServers...)
+	extra := s.cfg.ICEServers
+	if l := s.ice.Load(); l != nil {
+		extra = *l
+	}
+	return append(out, extra...)
 }
 
 // handleICEServers: GET /api/v1/media/ice-servers → {"ice_servers":[…],"ttl_s"}.
