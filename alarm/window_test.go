@@ -2,8 +2,11 @@ package alarm
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
+
+	"open110/platform/sms"
 )
 
 func TestTuningAppliesAtNextSweep(t *testing.T) {
@@ -104,6 +107,46 @@ func TestListWindowPagesAndFirstAnswer(t *testing.T) {
 		mine, _, err := e.s.ListWindow(ctx, citizen("c0001"), start, end, "", 0)
 		if err != nil || len(mine) != 1 || mine[0].FirstAnsweredBy != "" || mine[0].AnsweredBy != "" {
 			t.Fatalf("citizen window: %+v %v", mine, err)
+		}
+	})
+}
+
+func TestPurgeClosedKeepsRecordsAndEvidence(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		body := `{"id":"g-9","from":"13912345678","to":"12110311","text":"有人打架"}`
+		ts := strconv.FormatInt(e.clock.Now().Unix(), 10)
+		sig, err := e.s.VerifySMS(ts, sms.Sign(smsSecret, ts, []byte(body)), []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _ := DecodeSMS([]byte(body))
+		r, err := e.s.ReceiveSMS(ctx, sig, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := e.raise(citizen("c0001"), Text, &museum)
+		d := dispatcher("d130100", "130100")
+		if _, err := e.s.Answer(ctx, d, r.AlarmID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.End(ctx, d, r.AlarmID, "resolved"); err != nil {
+			t.Fatal(err)
+		}
+		ended := e.clock.Now()
+		got, err := e.s.PurgeClosed(ctx, ended.Add(-time.Hour), ended.Add(-time.Hour))
+		if err != nil || got["sms_receipts"] != 0 || got["evidence_due"] != 0 {
+			t.Fatalf("before retention: %v %v", got, err)
+		}
+		got, err = e.s.PurgeClosed(ctx, ended.Add(time.Hour), ended.Add(time.Hour))
+		if err != nil || got["sms_receipts"] != 1 || got["evidence_due"] != 1 {
+			t.Fatalf("after retention: %v %v", got, err)
+		}
+		// The record stays: alarm, chat; the open alarm is untouched.
+		if ms, err := e.s.Messages(ctx, d, r.AlarmID, 0); err != nil || len(ms) == 0 {
+			t.Fatalf("chat purged: %v %v", ms, err)
+		}
+		if _, err := e.s.Get(ctx, dispatcher("d130102", "130102"), open.ID); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
