@@ -29,11 +29,16 @@ import (
 	"open110/alarm"
 	"open110/audit"
 	"open110/geo"
+	"open110/guardian"
+	"open110/media"
+	"open110/missing"
 	"open110/platform/api"
 	"open110/platform/blob"
 	"open110/platform/bus"
 	"open110/platform/db"
 	"open110/platform/sms"
+	"open110/reward"
+	"open110/tip"
 )
 
 // App is a running open110 node.
@@ -57,8 +62,13 @@ type App struct {
 	// Demo lists the demo accounts when started with Demo.
 	Demo []account.DemoAccount
 
-	alarms   *alarm.Service  // set by wireAlarm
-	settings *settings.Store // set by wireSettings
+	alarms   *alarm.Service    // set by wireAlarm
+	settings *settings.Store   // set by wireSettings
+	media    *media.Service    // set by wireMedia
+	guardian *guardian.Service // set by wireGuardian
+	tips     *tip.Service      // set by wireTip
+	missing  *missing.Service  // set by wireMissing
+	rewards  *reward.Service   // set by wireReward
 
 	openapi  []func() map[string]any
 	runners  []func(ctx context.Context) error
@@ -133,10 +143,12 @@ func (a *App) build(ctx context.Context) error {
 	if a.Blob, err = blob.Open(ctx, cfg.Blob, cfg.Data); err != nil {
 		return err
 	}
+	// The flags choose the sender; an administrator's SMS gateway setting
+	// overrides it at run time (wireRuntime).
 	if cfg.SMSGateway != "" {
-		a.SMS = &sms.Gateway{URL: cfg.SMSGateway, Secret: []byte(cfg.SMSSecret), Now: a.Now}
+		a.SMS = newSwitchSMS(&sms.Gateway{URL: cfg.SMSGateway, Secret: []byte(cfg.SMSSecret), Now: a.Now})
 	} else {
-		a.SMS = sms.NewOutbox(filepath.Join(cfg.Data, "sms-outbox.jsonl"), a.Now)
+		a.SMS = newSwitchSMS(sms.NewOutbox(filepath.Join(cfg.Data, "sms-outbox.jsonl"), a.Now))
 	}
 	a.Audit = audit.New(a.DB, a.Now)
 	a.Accounts = account.New(a.DB, a.Audit, a.SMS, secret, account.Config{RequireTOTP: cfg.RequireTOTP}, a.Now, a.Log)

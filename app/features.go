@@ -44,5 +44,6 @@ var wirings = []func(*App) error{
 	wireTip,
 	wireReward,
 	wireMissing,
-	wireWeb, // last: its "/" catches every path no feature claims
+	wireRuntime, // after every feature it tunes: applies the run-time settings
+	wireWeb,     // last: its "/" catches every path no feature claims
 }

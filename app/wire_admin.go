@@ -28,7 +28,7 @@ func wireAdmin(a *App) error {
 	adm, err := admin.New(admin.Deps{
 		DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Settings: st, Bus: a.Bus,
 		ReloadRouting: a.ReloadRouting, Locator: a.Router,
-		Alarms: dashboardAlarms{alarms}, Now: a.Now, Log: a.Log,
+		Alarms: dashboardAlarms{alarms}, Purgers: []admin.Purger{alarmPurger{alarms}}, Now: a.Now, Log: a.Log,
 	})
 	if err != nil {
 		return err
@@ -46,10 +46,7 @@ func wireAdmin(a *App) error {
 
 	md := &mydata.Service{
 		DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Now: a.Now, Log: a.Log,
-		Sources: []mydata.Source{alarmData{alarms}, profileData{store, a}},
-		// Not wired into "my data" yet: these features expose no per-citizen
-		// export and deletion yet (reported to the lead).
-		Missing: []string{"trips", "tips", "missing", "rewards", "media"},
+		Sources: myDataSources(a, alarms, store),
 	}
 	md.Register(a.Mux)
 	a.AddOpenAPI(mydata.OpenAPI)
@@ -79,37 +76,48 @@ type alarmRef struct{ a *App }
 
 func (r *alarmRef) get() *alarm.Service { return r.a.Alarms() }
 
-// dashboardAlarms adapts alarm.List to the dashboard. Gap: List returns at
-// most 500 alarms, newest first, and has no time window, so a day with more
-// than 500 alarms in the supervisor's area is cut (the alarm feature should
-// export a windowed query); AnsweredAt is the current answer, which after a
-// release and re-answer is later than the first.
+// dashboardAlarms adapts alarm.ListWindow to the dashboard: every alarm
+// the supervisor may see raised in the window, page by page, with the first
+// answer (a release and re-answer moves AnsweredAt, not the first answer)
+// and whether the caller was ever gone before an answer.
 type dashboardAlarms struct{ ref *alarmRef }
 
+// maxDashboardAlarms bounds one dashboard read (a province's busiest day
+// is far below it); past it the figures would be cut, so it fails instead.
+const maxDashboardAlarms = 200_000
+
+var errDashboardTooBig = apperr.New(apperr.Unavailable, "dashboard_too_large", "too many alarms in the window for one dashboard; choose a smaller area")
+
 func (d dashboardAlarms) DashboardAlarms(ctx context.Context, p account.Principal, from, to time.Time) ([]admin.AlarmRecord, error) {
-	list, err := d.ref.get().List(ctx, p, alarm.Filter{Limit: 500})
-	if err != nil {
-		return nil, err
-	}
 	var out []admin.AlarmRecord
-	for _, x := range list {
-		if x.RaisedAt.Before(from) || !x.RaisedAt.Before(to) {
-			continue
+	cursor := ""
+	for {
+		page, next, err := d.ref.get().ListWindow(ctx, p, from, to, cursor, alarm.MaxWindowPage)
+		if err != nil {
+			return nil, err
 		}
-		r := admin.AlarmRecord{ID: x.ID, Kind: string(x.Kind), State: string(x.State), Center: x.Center.Code,
-			RaisedAt: x.RaisedAt, AnsweredBy: x.AnsweredBy, Abandoned: x.State == alarm.Abandoned}
-		if x.AnsweredAt != nil {
-			r.AnsweredAt = *x.AnsweredAt
+		for _, x := range page {
+			r := admin.AlarmRecord{ID: x.ID, Kind: string(x.Kind), State: string(x.State), Center: x.Center.Code,
+				RaisedAt: x.RaisedAt, AnsweredBy: x.FirstAnsweredBy, Abandoned: x.WasAbandoned || x.State == alarm.Abandoned}
+			if x.FirstAnsweredAt != nil {
+				r.AnsweredAt = *x.FirstAnsweredAt
+			}
+			if x.EndedAt != nil {
+				r.EndedAt = *x.EndedAt
+			}
+			if x.Location != nil {
+				r.HasPos, r.Lat, r.Lng = true, x.Location.Lat, x.Location.Lng
+			}
+			out = append(out, r)
 		}
-		if x.EndedAt != nil {
-			r.EndedAt = *x.EndedAt
+		if next == "" {
+			return out, nil
 		}
-		if x.Location != nil {
-			r.HasPos, r.Lat, r.Lng = true, x.Location.Lat, x.Location.Lng
+		if len(out) >= maxDashboardAlarms {
+			return nil, errDashboardTooBig
 		}
-		out = append(out, r)
+		cursor = next
 	}
-	return out, nil
 }
 
 // profileAccess adapts alarm.Access: only the answering dispatcher of an

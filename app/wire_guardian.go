@@ -43,6 +43,7 @@ func wireGuardian(a *App) error {
 		Alarms:   nodeAlarms{a},
 	})
 	s.Register(a.Mux)
+	a.guardian = s
 	a.AddRunner(s.Run)
 	a.AddCloser(s.Close)
 	a.AddOpenAPI(guardian.OpenAPI)

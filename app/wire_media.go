@@ -54,6 +54,7 @@ func wireMedia(a *App) error {
 		return err
 	}
 	s.Register(a.Mux)
+	a.media = s
 	a.AddOpenAPI(media.OpenAPI)
 	a.AddRunner(s.Run)
 	unsub, err := als.Subscribe(func(c alarm.Change) {

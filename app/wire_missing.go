@@ -13,6 +13,7 @@ func wireMissing(a *App) error {
 		Now: a.Now, Log: a.Log.With("feature", "missing"),
 	})
 	svc.Register(a.Mux)
+	a.missing = svc
 	a.AddOpenAPI(missing.OpenAPI)
 	a.AddRunner(svc.Run)
 	return nil

@@ -7,6 +7,7 @@ import "open110/reward"
 func wireReward(a *App) error {
 	svc := reward.New(a.DB, a.Audit, a.Blob, a.Accounts, a.Secret, a.Now, a.Log)
 	reward.NewHandler(svc, a.Now).Register(a.Mux)
+	a.rewards = svc
 	a.AddOpenAPI(reward.OpenAPI)
 	return nil
 }

@@ -33,6 +33,7 @@ func wireTip(a *App) error {
 		a.Log.Info("tip identities re-wrapped to the newest key", "count", n, "key", keys.NewestID())
 	}
 	tip.NewHandler(svc, a.Now).Register(a.Mux)
+	a.tips = svc
 	a.AddOpenAPI(tip.OpenAPI)
 	return nil
 }
