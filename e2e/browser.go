@@ -284,20 +284,45 @@ func (tb *Tab) GrantPermissions(names ...string) {
 // Click clicks the first element matching the CSS selector (waiting for it).
 func (tb *Tab) Click(sel string) {
 	tb.T.Helper()
-	tb.Do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	tb.doNode(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+// doNode runs an action on a node found by selector, trying again when the
+// page re-rendered between finding the node and acting on it (the node
+// then no longer exists: a real user would simply click the new one).
+func (tb *Tab) doNode(action chromedp.Action[chromedp.Void]) {
+	tb.T.Helper()
+	ctx, cancel := context.WithTimeout(tb.Ctx, DefaultTimeout)
+	defer cancel()
+	var err error
+	for try := 0; try < 5; try++ {
+		if err = chromedp.Do(ctx, action); err == nil || !staleNode(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		tb.fail("%v", err)
+	}
+}
+
+func staleNode(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not find node with given id") || strings.Contains(msg, "Node is detached") ||
+		strings.Contains(msg, "No node with given id")
 }
 
 // Type focuses the element and types text into it (after what is there).
 func (tb *Tab) Type(sel, text string) {
 	tb.T.Helper()
-	tb.Do(chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
+	tb.doNode(chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
 }
 
 // SetValue replaces an input's value and fires "input" (for fields where
 // typing character by character does not matter).
 func (tb *Tab) SetValue(sel, value string) {
 	tb.T.Helper()
-	tb.Do(chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeVisible))
+	tb.doNode(chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeVisible))
 }
 
 // WaitVisible waits until an element matching the CSS selector is visible.
