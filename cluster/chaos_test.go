@@ -124,6 +124,14 @@ func TestChaos(t *testing.T) {
 	var wg, watchWG sync.WaitGroup
 	watchWG.Add(1)
 	go func() { defer watchWG.Done(); watchFeed(watchCtx, watcher, c.URLs, seen) }()
+	// The console is open before the first alarm: everything after its
+	// snapshot must reach it as events.
+	for deadline := time.Now().Add(30 * time.Second); !seen.synced(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the console feed did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	// Faults.
 	var timeline []string
@@ -351,10 +359,19 @@ type feedSeen struct {
 	messages   map[string]bool
 	last       int64
 	reconnects atomic.Int64
+	history    []string // one line per connection: node, cursor asked, first seq received
+	started    bool     // the first snapshot arrived
+	seqs       map[int64]bool
 }
 
 func newFeedSeen() *feedSeen {
-	return &feedSeen{raised: map[string]bool{}, messages: map[string]bool{}}
+	return &feedSeen{raised: map[string]bool{}, messages: map[string]bool{}, seqs: map[int64]bool{}}
+}
+
+func (s *feedSeen) synced() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.history) > 0 || s.started
 }
 
 func (s *feedSeen) cursor() int64 {
@@ -387,16 +404,22 @@ func watchFeed(ctx context.Context, u *User, nodes func() []string, seen *feedSe
 		if !first {
 			seen.reconnects.Add(1)
 		}
+		connAt, firstSeq, asked := time.Now(), int64(-1), path
 		for m := range f.C {
 			switch m.Type {
 			case "snapshot":
 				first = false
 				seen.mu.Lock()
 				seen.last = m.Cursor
+				seen.started = true
 				seen.mu.Unlock()
 			case "event":
 				e := m.Event
 				seen.mu.Lock()
+				if firstSeq < 0 {
+					firstSeq = e.Seq
+				}
+				seen.seqs[e.Seq] = true
 				if e.Seq > seen.last {
 					seen.last = e.Seq
 				}
@@ -414,6 +437,10 @@ func watchFeed(ctx context.Context, u *User, nodes func() []string, seen *feedSe
 			}
 		}
 		f.Close()
+		seen.mu.Lock()
+		seen.history = append(seen.history, fmt.Sprintf("%s %s at %s: first seq %d, last %d, ended: %v",
+			ns[i%len(ns)], asked, connAt.Format("15:04:05.000"), firstSeq, seen.last, f.Err))
+		seen.mu.Unlock()
 	}
 }
 
@@ -450,7 +477,10 @@ func verify(t *testing.T, d *sql.DB, led *ledger, seen *feedSeen) map[string]any
 		}
 		if !seen.raised[ids[0]] {
 			unseenAlarms++
-			t.Errorf("acknowledged alarm %s never reached the console feed", ids[0])
+			var seq, at int64
+			_ = d.QueryRow("SELECT seq, at FROM alarm_events WHERE alarm_id = $1 AND type = 'raised'", ids[0]).Scan(&seq, &at)
+			t.Errorf("acknowledged alarm %s never reached the console feed (raised event seq %d at %s)", ids[0], seq,
+				time.UnixMicro(at).UTC().Format("15:04:05.000"))
 		}
 	}
 	// Alarms stored for our keys beyond one per key would be duplicates; so
@@ -483,6 +513,25 @@ func verify(t *testing.T, d *sql.DB, led *ledger, seen *feedSeen) map[string]any
 			unseenMsgs++
 			t.Errorf("acknowledged message %s never reached the console feed", id)
 		}
+	}
+	if unseenAlarms > 0 || unseenMsgs > 0 {
+		for _, h := range seen.history {
+			t.Logf("feed connection: %s", h)
+		}
+		var gaps []int64
+		var head int64
+		_ = d.QueryRow("SELECT COALESCE(MAX(seq), 0) FROM alarm_events").Scan(&head)
+		rows, err := d.Query("SELECT seq FROM alarm_events ORDER BY seq")
+		if err == nil {
+			for rows.Next() {
+				var q int64
+				if rows.Scan(&q) == nil && !seen.seqs[q] && len(gaps) < 50 {
+					gaps = append(gaps, q)
+				}
+			}
+			rows.Close()
+		}
+		t.Logf("events in the database the feed never delivered (first 50): %v (head %d)", gaps, head)
 	}
 	dupMsgs := 0
 	rows, err := d.Query("SELECT text, COUNT(*) FROM alarm_messages GROUP BY text HAVING COUNT(*) > 1")

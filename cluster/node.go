@@ -50,6 +50,14 @@ func Binary(t testing.TB) string {
 	return buildPath
 }
 
+// RemoveBinary deletes the binary Binary built (call from TestMain after
+// the tests ran; a 50 MB file per test run otherwise stays in the temp dir).
+func RemoveBinary() {
+	if buildPath != "" {
+		os.RemoveAll(filepath.Dir(buildPath))
+	}
+}
+
 // moduleRoot is the directory holding go.mod (this file sits one below it).
 func moduleRoot() string {
 	_, file, _, _ := runtime.Caller(0)

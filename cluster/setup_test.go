@@ -14,6 +14,12 @@ import (
 	"open110/platform/db/dbtest"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	RemoveBinary()
+	os.Exit(code)
+}
+
 // Shijiazhuang's centre and a point in it (the demo's home ground), and a
 // point in another city's area for "centre Y".
 var (
