@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,21 +31,44 @@ type Segment struct {
 	StoredAt time.Time `json:"stored_at"`
 }
 
-// insertSegment records a stored segment. Recording the same segment twice
-// (a retried upload) is not an error.
-func (s *store) insertSegment(ctx context.Context, g Segment) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO media_segments (alarm_id, track, seq, started_at, ended_at, sha256, size, codecs, stored_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (alarm_id, track, seq) DO NOTHING`,
-		g.AlarmID, g.Track, g.Seq, db.Micros(g.Start), db.Micros(g.End), g.SHA256, g.Size, g.Codecs, db.Micros(s.now()))
-	if err != nil {
-		return fmt.Errorf("media: insert segment: %w", err)
-	}
-	return nil
+// insertSegment records a stored segment and returns the sequence number
+// it was stored under. Recording the same segment twice (a retried upload:
+// same hash) is not an error. A different segment under a taken number —
+// a node died mid-segment and another node went on recording the alarm
+// from the same number, then the dead node's leftover was recovered at its
+// restart — is kept under the next free number: evidence is never dropped.
+// Playback orders by start time, so the late number changes no order.
+func (s *store) insertSegment(ctx context.Context, g Segment) (int, error) {
+	seq := g.Seq
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var have string
+		err := tx.QueryRow(ctx, "SELECT sha256 FROM media_segments WHERE alarm_id = $1 AND track = $2 AND seq = $3",
+			g.AlarmID, g.Track, seq).Scan(&have)
+		switch {
+		case err == nil && have == g.SHA256:
+			return nil // already recorded
+		case err == nil:
+			if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM media_segments WHERE alarm_id = $1 AND track = $2",
+				g.AlarmID, g.Track).Scan(&seq); err != nil {
+				return fmt.Errorf("media: next segment number: %w", err)
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("media: read segment: %w", err)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO media_segments (alarm_id, track, seq, started_at, ended_at, sha256, size, codecs, stored_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			g.AlarmID, g.Track, seq, db.Micros(g.Start), db.Micros(g.End), g.SHA256, g.Size, g.Codecs, db.Micros(s.now()))
+		if err != nil {
+			return fmt.Errorf("media: insert segment: %w", err)
+		}
+		return nil
+	})
+	return seq, err
 }
 
 func (s *store) segments(ctx context.Context, alarmID string) ([]Segment, error) {
 	rows, err := s.db.Query(ctx, `SELECT alarm_id, track, seq, started_at, ended_at, sha256, size, codecs, stored_at
-		FROM media_segments WHERE alarm_id = $1 ORDER BY track, seq`, alarmID)
+		FROM media_segments WHERE alarm_id = $1 ORDER BY track, started_at, seq`, alarmID)
 	if err != nil {
 		return nil, fmt.Errorf("media: list segments: %w", err)
 	}

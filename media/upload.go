@@ -82,9 +82,14 @@ func (u *uploader) store(s finishedSegment) error {
 	if err != nil {
 		return fmt.Errorf("blob put: %w", err)
 	}
-	if err := u.st.insertSegment(ctx, Segment{AlarmID: s.AlarmID, Track: s.Track, Seq: s.Seq, Start: s.Start, End: s.End,
-		SHA256: obj.SHA256, Size: obj.Size, Codecs: s.Codecs}); err != nil {
+	seq, err := u.st.insertSegment(ctx, Segment{AlarmID: s.AlarmID, Track: s.Track, Seq: s.Seq, Start: s.Start, End: s.End,
+		SHA256: obj.SHA256, Size: obj.Size, Codecs: s.Codecs})
+	if err != nil {
 		return err
+	}
+	if seq != s.Seq {
+		u.log.Warn("recording: recovered segment stored under a new number (another node recorded the alarm meanwhile)",
+			"alarm", s.AlarmID, "seq", s.Seq, "stored_as", seq, "sha256", obj.SHA256)
 	}
 	u.uploaded.Add(1)
 	return os.Remove(s.Path)
