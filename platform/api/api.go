@@ -43,6 +43,14 @@ type ErrorBody struct {
 // Fail writes err in the error format. Internal errors are logged in full
 // and shown only as "internal error".
 func Fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away mid-request: not a server fault, and nobody
+		// reads the answer. 499 (nginx's "client closed request") keeps it
+		// apart from real errors in the metrics.
+		Logger(r.Context()).Debug("client gone", "method", r.Method, "path", r.URL.Path)
+		w.WriteHeader(499)
+		return
+	}
 	e := apperr.From(err)
 	status := e.Kind.Status()
 	if e.Kind == apperr.Internal {
