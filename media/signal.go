@@ -42,6 +42,34 @@ type signal struct {
 	Message    string                   `json:"message,omitempty"`
 }
 
+// maxSDP bounds an offer: a real one is a few kilobytes.
+const maxSDP = 32 << 10
+
+// decodeSignal parses one client message. A message that is not valid
+// JSON, has an unknown type, or lacks what its type needs is answered with
+// the error message returned (stable codes: invalid_json, unknown_type,
+// bad_sdp, bad_candidate) and changes nothing.
+func decodeSignal(data []byte) (signal, *signal) {
+	var m signal
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, &signal{Type: "error", Code: "invalid_json", Message: "message is not valid JSON"}
+	}
+	switch m.Type {
+	case "offer":
+		if m.SDP == "" || len(m.SDP) > maxSDP {
+			return m, &signal{Type: "error", Code: "bad_sdp", Message: "an offer needs an SDP of at most 32 KiB"}
+		}
+	case "candidate":
+		if m.Candidate == nil || len(m.Candidate.Candidate) > 1024 {
+			return m, &signal{Type: "error", Code: "bad_candidate", Message: "a candidate message needs a candidate"}
+		}
+	case "bye":
+	default:
+		return m, &signal{Type: "error", Code: "unknown_type", Message: "unknown message type"}
+	}
+	return m, nil
+}
+
 // receiveSpec tells a client which m-lines to offer for receiving, in
 // order: media from side From of kinds Kinds.
 type receiveSpec struct {
@@ -190,9 +218,9 @@ func (s *Service) serveSignal(ctx context.Context, c *websocket.Conn, rm *room, 
 		if typ != websocket.MessageText {
 			continue
 		}
-		var m signal
-		if err := json.Unmarshal(data, &m); err != nil {
-			enqueue(signal{Type: "error", Code: "invalid_json", Message: "message is not valid JSON"})
+		m, bad := decodeSignal(data)
+		if bad != nil {
+			enqueue(*bad)
 			continue
 		}
 		switch m.Type {
@@ -210,8 +238,6 @@ func (s *Service) serveSignal(ctx context.Context, c *websocket.Conn, rm *room, 
 		case "bye":
 			bye = true
 			cancel()
-		default:
-			enqueue(signal{Type: "error", Code: "unknown_type", Message: "unknown message type"})
 		}
 	}
 	cancel()
