@@ -242,6 +242,7 @@ type Config struct {
 	DuressDisclose time.Duration // police reads under a duress alarm stay out of the traveller's own access view this long; default 30 days
 	SQLiteWriters  int           // ingest workers on SQLite (one writer anyway); default 1
 	PGWriters      int           // ingest workers on PostgreSQL; default 4
+	ExternalPurge  bool          // the node's retention job purges trips (PurgeTrips, audited); the timers do not
 }
 
 func (c *Config) defaults() {

@@ -24,6 +24,20 @@ func TestSetRetention(t *testing.T) {
 		if _, err := e.g.Get(ctx, me, tr.ID); code(err) != "trip_not_found" {
 			t.Fatalf("not purged at the run-time retention: %v", err)
 		}
+		// With ExternalPurge the timers leave it to the node's job.
+		e.cfg.ExternalPurge = true
+		e.start()
+		e.g.SetRetention(2 * 24 * time.Hour)
+		tr = e.startTrip(me, guardian.StartRequest{})
+		e.g.End(ctx, me, tr.ID, "")
+		e.clock.Add(2*24*time.Hour + time.Minute)
+		e.g.Tick(ctx)
+		if _, err := e.g.Get(ctx, me, tr.ID); err != nil {
+			t.Fatalf("the timers purged under ExternalPurge: %v", err)
+		}
+		if n, err := e.g.PurgeTrips(ctx, e.clock.Now()); err != nil || n != 1 {
+			t.Fatalf("PurgeTrips: %d %v", n, err)
+		}
 	})
 }
 

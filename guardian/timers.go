@@ -213,16 +213,33 @@ type Deleter interface {
 // CASCADE); media bytes no other trip references are deleted when the
 // store can.
 func (s *Service) tickPurge(ctx context.Context, now time.Time) error {
+	if s.cfg.ExternalPurge {
+		return nil // the node's retention job calls PurgeTrips and logs it
+	}
+	_, err := s.PurgeTrips(ctx, now)
+	return err
+}
+
+// PurgeTrips deletes the trips that ended more than the retention in force
+// (SetRetention, else Config) before now and are not linked to an alarm,
+// and returns how many it deleted. The node's retention job calls it when
+// Config.ExternalPurge is set, so each purge is logged in the audit.
+func (s *Service) PurgeTrips(ctx context.Context, now time.Time) (int64, error) {
 	ids, err := s.ids(ctx, "SELECT id FROM trips WHERE state = 'ended' AND held = 0 AND ended_at < $1", db.Micros(now.Add(-s.retention())))
 	if err != nil {
-		return err
+		return 0, err
 	}
+	var n int64
 	for _, id := range ids {
-		if _, err := s.deleteTrip(ctx, id); err != nil {
-			return err
+		deleted, err := s.deleteTrip(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		if deleted {
+			n++
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // deleteTrip deletes a trip not linked to an alarm with its points, media
