@@ -41,3 +41,28 @@ func TestMyDataCoversEveryFeature(t *testing.T) {
 		}
 	})
 }
+
+// The retention run covers every feature (nothing "not covered") and is
+// audited per feature.
+func TestRetentionRunCoversFeatures(t *testing.T) {
+	eachNode(t, func(t *testing.T, a *app.App) {
+		adm := officerToken(t, a, "admin")
+		r := call(t, "POST", a.URL+"/api/v1/admin/retention/run", adm, "")
+		if r.status != 200 {
+			t.Fatalf("run: %d %s", r.status, r.raw)
+		}
+		if nc, _ := r.body["not_covered"].([]any); len(nc) != 0 {
+			t.Fatalf("not covered: %v", nc)
+		}
+		purged, _ := r.body["purged"].(map[string]any)
+		for _, f := range []string{"account", "alarm", "guardian", "media"} {
+			if _, ok := purged[f]; !ok {
+				t.Errorf("no %s job: %s", f, r.raw)
+			}
+		}
+		r = call(t, "GET", a.URL+"/api/v1/audit?action=retention.purge", adm, "")
+		if es, _ := r.body["entries"].([]any); len(es) != 4 {
+			t.Fatalf("audit of the run: %s", r.raw)
+		}
+	})
+}

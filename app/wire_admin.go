@@ -28,7 +28,7 @@ func wireAdmin(a *App) error {
 	adm, err := admin.New(admin.Deps{
 		DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Settings: st, Bus: a.Bus,
 		ReloadRouting: a.ReloadRouting, Locator: a.Router,
-		Alarms: dashboardAlarms{alarms}, Purgers: []admin.Purger{alarmPurger{alarms}}, Now: a.Now, Log: a.Log,
+		Alarms: dashboardAlarms{alarms}, Purgers: []admin.Purger{alarmPurger{alarms}, guardianPurger{a}, mediaPurger{a}}, Now: a.Now, Log: a.Log,
 	})
 	if err != nil {
 		return err

@@ -23,7 +23,9 @@ import (
 //	OPEN110_GUARDIAN_SILENT_AFTER  no upload this long during a trip → guardians notified (default 10m)
 //	OPEN110_GUARDIAN_PROMPT_GRACE  overdue prompt unanswered this long → guardians notified (default 15m)
 func wireGuardian(a *App) error {
-	var cfg guardian.Config
+	// The node's retention job (admin, audited per run) purges trips at the
+	// retention in force, not the guardian timers.
+	cfg := guardian.Config{ExternalPurge: true}
 	for name, d := range map[string]*time.Duration{
 		"OPEN110_GUARDIAN_RETENTION":    &cfg.Retention,
 		"OPEN110_GUARDIAN_SILENT_AFTER": &cfg.SilentAfter,

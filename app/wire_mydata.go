@@ -171,3 +171,32 @@ func (p alarmPurger) Purge(ctx context.Context, st settings.Settings, now time.T
 	day := 24 * time.Hour
 	return p.ref.get().PurgeClosed(ctx, now.Add(-time.Duration(st.ClosedRetentionDays)*day), now.Add(-time.Duration(st.EvidenceRetentionDays)*day))
 }
+
+// guardianPurger purges ended trips not linked to an alarm past the trip
+// retention (guardian runs with ExternalPurge, so this job is the one that
+// deletes them, and each run is audited).
+type guardianPurger struct{ a *App }
+
+func (guardianPurger) Name() string { return "guardian" }
+
+func (p guardianPurger) Purge(ctx context.Context, _ settings.Settings, now time.Time) (map[string]int64, error) {
+	if p.a.guardian == nil {
+		return nil, errNotWired
+	}
+	n, err := p.a.guardian.PurgeTrips(ctx, now)
+	return map[string]int64{"trips": n}, err
+}
+
+// mediaPurger deletes nothing: recordings and snapshots are evidence. It
+// counts those past the evidence retention for a person to decide.
+type mediaPurger struct{ a *App }
+
+func (mediaPurger) Name() string { return "media" }
+
+func (p mediaPurger) Purge(ctx context.Context, st settings.Settings, now time.Time) (map[string]int64, error) {
+	if p.a.media == nil {
+		return nil, errNotWired
+	}
+	segs, snaps, err := p.a.media.EvidenceDue(ctx, now.Add(-time.Duration(st.EvidenceRetentionDays)*24*time.Hour))
+	return map[string]int64{"evidence_due_segments": segs, "evidence_due_snapshots": snaps}, err
+}
