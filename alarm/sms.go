@@ -49,7 +49,8 @@ var (
 // normalised signature. Errors: sms_inbound_disabled, stale_timestamp,
 // invalid_signature.
 func (s *Service) VerifySMS(ts, sig string, body []byte) (string, error) {
-	if len(s.cfg.SMSSecret) == 0 {
+	secret := s.Tuning().SMSSecret
+	if len(secret) == 0 {
 		return "", ErrSMSDisabled
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
@@ -64,7 +65,7 @@ func (s *Service) VerifySMS(ts, sig string, body []byte) (string, error) {
 	if err != nil || len(got) != 32 {
 		return "", ErrSMSSignature
 	}
-	want, _ := hex.DecodeString(sms.Sign(s.cfg.SMSSecret, ts, body))
+	want, _ := hex.DecodeString(sms.Sign(secret, ts, body))
 	if !hmac.Equal(got, want) {
 		return "", ErrSMSSignature
 	}

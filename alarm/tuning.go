@@ -16,19 +16,21 @@ type Tuning struct {
 	DispatcherGrace time.Duration // answering dispatcher's console gone this long → back to the queue
 	QuickPhrases    []string      // dispatcher one-click replies
 	PhonePerHour    int           // alarms from one phone in an hour before it is marked suspected
+	SMSSecret       []byte        // HMAC secret of the 12110 gateway's callbacks (admin's SMS gateway)
 }
 
 // SetTuning replaces the run-time rules; zero fields fall back to Config.
 // Safe for concurrent use with everything else.
 func (s *Service) SetTuning(t Tuning) {
 	t.QuickPhrases = slices.Clone(t.QuickPhrases)
+	t.SMSSecret = slices.Clone(t.SMSSecret)
 	s.tune.Store(&t)
 }
 
 // Tuning returns the rules in force (zero fields resolved to Config's).
 func (s *Service) Tuning() Tuning {
 	t := Tuning{OverflowAfter: s.cfg.OverflowAfter, AbandonAfter: s.cfg.AbandonAfter, DispatcherGrace: s.cfg.DispatcherGrace,
-		QuickPhrases: s.cfg.QuickPhrases, PhonePerHour: s.cfg.Prank.PhonePerHour}
+		QuickPhrases: s.cfg.QuickPhrases, PhonePerHour: s.cfg.Prank.PhonePerHour, SMSSecret: s.cfg.SMSSecret}
 	if o := s.tune.Load(); o != nil {
 		if o.OverflowAfter > 0 {
 			t.OverflowAfter = o.OverflowAfter
@@ -44,6 +46,9 @@ func (s *Service) Tuning() Tuning {
 		}
 		if o.PhonePerHour > 0 {
 			t.PhonePerHour = o.PhonePerHour
+		}
+		if len(o.SMSSecret) > 0 {
+			t.SMSSecret = o.SMSSecret
 		}
 	}
 	t.QuickPhrases = slices.Clone(t.QuickPhrases)

@@ -33,6 +33,16 @@ func TestTuningAppliesAtNextSweep(t *testing.T) {
 		if q, _ := e.s.List(ctx, city, Filter{State: Queued}); len(q) != 1 || q[0].Overflow != 1 {
 			t.Fatalf("not overflowed at the tuned 8 s: %+v", q)
 		}
+		// The 12110 callbacks are checked with the administrator's secret.
+		ts := strconv.FormatInt(e.clock.Now().Unix(), 10)
+		body := []byte(`{"id":"g-1","from":"13912345678","to":"12110311","text":"x"}`)
+		e.s.SetTuning(Tuning{SMSSecret: []byte("new-gateway-secret")})
+		if _, err := e.s.VerifySMS(ts, sms.Sign(smsSecret, ts, body), body); !errors.Is(err, ErrSMSSignature) {
+			t.Fatalf("old secret accepted: %v", err)
+		}
+		if _, err := e.s.VerifySMS(ts, sms.Sign([]byte("new-gateway-secret"), ts, body), body); err != nil {
+			t.Fatalf("new secret refused: %v", err)
+		}
 		// Back to the defaults: a zero Tuning.
 		e.s.SetTuning(Tuning{})
 		if got := e.s.Tuning(); got.OverflowAfter != 20*time.Second || len(got.QuickPhrases) != len(DefaultQuickPhrases) {

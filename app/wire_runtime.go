@@ -21,7 +21,7 @@ import (
 //	rate_limits.alarms_per_phone_hour       → alarm.SetTuning
 //	rate_limits.otp_per_*, login_per_ip_*   → account.SetLimits
 //	trip_retention_days                     → guardian.SetRetention
-//	sms.gateway_url / sms.secret            → the node's SMS sender (switchSMS)
+//	sms.gateway_url / sms.secret            → the node's SMS sender (switchSMS) and the 12110 callback check
 //	turn.urls / username / credential       → media.SetICEServers
 //	closed_/evidence_/session_retention_days → read by the admin retention job at each run
 //
@@ -46,6 +46,7 @@ func (a *App) applySettings(st settings.Settings) {
 			AbandonAfter:  time.Duration(st.AbandonAfterS) * time.Second,
 			QuickPhrases:  st.QuickPhrases, // empty: the alarm feature's defaults
 			PhonePerHour:  st.RateLimits.AlarmsPerPhoneHour,
+			SMSSecret:     []byte(st.SMS.Secret), // empty: --sms-secret
 		})
 	}
 	a.Accounts.SetLimits(account.Limits{

@@ -59,8 +59,8 @@ type Settings struct {
 	TURN       TURN       `json:"turn"`
 }
 
-// RateLimits bound abuse. (Account limits take effect at the next start of
-// a node until the account service reads them live; see the report.)
+// RateLimits bound abuse. Every node applies them at once (app/wire_runtime.go:
+// account.SetLimits, alarm.SetTuning).
 type RateLimits struct {
 	OTPPerPhoneDay     int `json:"otp_per_phone_day"`     // 1–50, default 10
 	OTPPerIPHour       int `json:"otp_per_ip_hour"`       // 1–1000, default 30
