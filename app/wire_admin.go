@@ -9,6 +9,7 @@ import (
 	"open110/admin"
 	"open110/admin/settings"
 	"open110/alarm"
+	"open110/audit"
 	"open110/mydata"
 	"open110/platform/apperr"
 	"open110/profile"
@@ -47,6 +48,14 @@ func wireAdmin(a *App) error {
 	md := &mydata.Service{
 		DB: a.DB, Audit: a.Audit, Accounts: a.Accounts, Now: a.Now, Log: a.Log,
 		Sources: myDataSources(a, alarms, store),
+		// Police reads of a trip under an undisclosed duress alarm stay out
+		// of the traveller's access log, as in guardian's own view.
+		Withhold: func(ctx context.Context, citizenID string) (func(audit.Entry) bool, error) {
+			if a.guardian == nil {
+				return func(audit.Entry) bool { return false }, nil
+			}
+			return a.guardian.Withheld(ctx, citizenID)
+		},
 	}
 	md.Register(a.Mux)
 	a.AddOpenAPI(mydata.OpenAPI)

@@ -352,21 +352,10 @@ func (s *Service) AccessLog(ctx context.Context, p account.Principal) ([]Access,
 	if !p.IsCitizen() || s.audit == nil {
 		return nil, ErrCitizensOnly
 	}
-	hidden := map[string]bool{}
-	rows, err := s.db.Query(ctx, `SELECT a.alarm_id FROM trip_alarms a JOIN trips t ON t.id = a.trip_id
-		WHERE t.owner_id = $1 AND a.raised_by = 'duress' AND a.raised_at > $2`, p.ID, db.Micros(s.now().Add(-s.cfg.DuressDisclose)))
+	hidden, err := s.undisclosedDuress(ctx, p.ID)
 	if err != nil {
-		return nil, fmt.Errorf("guardian: access log: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("guardian: access log: %w", err)
-		}
-		hidden[id] = true
-	}
-	rows.Close()
 	out := []Access{}
 	var after int64
 	for {
@@ -387,4 +376,42 @@ func (s *Service) AccessLog(ctx context.Context, p account.Principal) ([]Access,
 			return out, nil
 		}
 	}
+}
+
+// undisclosedDuress returns the duress alarms of the traveller's trips
+// raised within DuressDisclose: reads under them stay out of the
+// traveller's own views.
+func (s *Service) undisclosedDuress(ctx context.Context, citizenID string) (map[string]bool, error) {
+	hidden := map[string]bool{}
+	rows, err := s.db.Query(ctx, `SELECT a.alarm_id FROM trip_alarms a JOIN trips t ON t.id = a.trip_id
+		WHERE t.owner_id = $1 AND a.raised_by = 'duress' AND a.raised_at > $2`, citizenID, db.Micros(s.now().Add(-s.cfg.DuressDisclose)))
+	if err != nil {
+		return nil, fmt.Errorf("guardian: access log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("guardian: access log: %w", err)
+		}
+		hidden[id] = true
+	}
+	return hidden, rows.Err()
+}
+
+// Withheld returns a predicate over audit entries about citizen id that
+// must not be shown to them yet: police reads of their trip under a duress
+// alarm within DuressDisclose (for "my data"'s access log, as AccessLog).
+func (s *Service) Withheld(ctx context.Context, citizenID string) (func(audit.Entry) bool, error) {
+	hidden, err := s.undisclosedDuress(ctx, citizenID)
+	if err != nil {
+		return nil, err
+	}
+	return func(e audit.Entry) bool {
+		if len(hidden) == 0 || !strings.HasPrefix(e.Action, "trip.police.") {
+			return false
+		}
+		id, _ := e.Detail["alarm_id"].(string)
+		return hidden[id]
+	}, nil
 }

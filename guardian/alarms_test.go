@@ -252,6 +252,26 @@ func TestDuress(t *testing.T) {
 		if l, _ := e.g.AccessLog(ctx, me); len(l) != 0 {
 			t.Fatalf("duress reads shown: %+v", l)
 		}
+		// Nor in "my data": its access log withholds them, the export shows
+		// an arrival, and a deletion keeps the trip without naming the alarm.
+		hide, err := e.g.Withheld(ctx, me.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, _ := e.audit.List(ctx, audit.Filter{Subject: "citizen:" + me.ID, Action: "trip.police.*"})
+		if len(es) == 0 || !hide(es[0]) {
+			t.Fatalf("police read under duress not withheld: %+v", es)
+		}
+		x, _ := e.g.ExportFor(ctx, me.ID)
+		for _, tr := range x.Trips {
+			if len(tr.Alarms) != 0 || tr.EndKind != guardian.EndArrived {
+				t.Fatalf("export gives the duress away: %+v", tr.Trip)
+			}
+		}
+		holds, _ := e.g.DeleteFor(ctx, me.ID, true)
+		if len(holds) != 1 || holds[0].ID != duress.ID || holds[0].Reason != "legal_retention" || strings.Contains(holds[0].Detail, "报警") {
+			t.Fatalf("deletion gives the duress away: %+v", holds)
+		}
 		// Exactly one alarm however often the timer runs.
 		_ = e.g.Tick(ctx)
 		if got, _ := e.g.Get(ctx, mum, duress.ID); len(got.Alarms) != 1 {

@@ -61,8 +61,13 @@ type Service struct {
 	// Missing names features whose data the export cannot include yet; the
 	// overview and the export say so rather than pretending completeness.
 	Missing []string
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Withhold, when set, names audit entries about the citizen that the
+	// access log must not show yet (guardian: police reads of a trip under
+	// an undisclosed duress alarm — whoever forced the traveller may hold
+	// the phone). It returns a predicate over entries.
+	Withhold func(ctx context.Context, citizenID string) (func(audit.Entry) bool, error)
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Register adds the endpoints (citizens only).
@@ -155,6 +160,14 @@ func (s *Service) handleAccess(w http.ResponseWriter, r *http.Request) {
 func (s *Service) accessLog(ctx context.Context, p account.Principal) ([]AccessEntry, map[string]int, error) {
 	out := []AccessEntry{}
 	reveals := map[string]int{} // object (e.g. "tip:<id>") → count
+	hide := func(audit.Entry) bool { return false }
+	if s.Withhold != nil {
+		h, err := s.Withhold(ctx, p.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		hide = h
+	}
 	f := audit.Filter{Subject: p.Actor(), Limit: 1000}
 	for i := 0; i < 50; i++ { // at most 50 000 entries
 		es, err := s.Audit.List(ctx, f)
@@ -162,7 +175,7 @@ func (s *Service) accessLog(ctx context.Context, p account.Principal) ([]AccessE
 			return nil, nil, err
 		}
 		for _, e := range es {
-			if e.Actor == p.Actor() {
+			if e.Actor == p.Actor() || hide(e) {
 				continue // the citizen's own actions are not "access by others"
 			}
 			if identityReveal(e.Action) {
