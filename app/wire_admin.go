@@ -163,7 +163,7 @@ type myAlarm struct {
 
 func (d alarmData) Export(ctx context.Context, citizenID string) (any, error) {
 	p := account.Principal{Kind: account.Citizen, ID: citizenID}
-	list, err := d.ref.get().List(ctx, p, alarm.Filter{Limit: 500})
+	list, err := citizenAlarms(ctx, d.ref, citizenID)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (d alarmData) Export(ctx context.Context, citizenID string) (any, error) {
 }
 
 func (d alarmData) Delete(ctx context.Context, citizenID string, _ bool) ([]mydata.Hold, error) {
-	list, err := d.ref.get().List(ctx, account.Principal{Kind: account.Citizen, ID: citizenID}, alarm.Filter{Limit: 500})
+	list, err := citizenAlarms(ctx, d.ref, citizenID)
 	if err != nil {
 		return nil, err
 	}

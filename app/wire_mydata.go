@@ -109,7 +109,28 @@ type MyMedia struct {
 func (mediaData) Name() string { return "media" }
 
 func (m mediaData) myAlarms(ctx context.Context, citizenID string) ([]alarm.Alarm, error) {
-	return m.ref.get().List(ctx, account.Principal{Kind: account.Citizen, ID: citizenID}, alarm.Filter{Limit: 500})
+	return citizenAlarms(ctx, m.ref, citizenID)
+}
+
+// citizenAlarms is every alarm the citizen raised (or was raised for
+// them), oldest first, read page by page (List stops at 500).
+func citizenAlarms(ctx context.Context, ref *alarmRef, citizenID string) ([]alarm.Alarm, error) {
+	p := account.Principal{Kind: account.Citizen, ID: citizenID}
+	out := []alarm.Alarm{}
+	cursor := ""
+	for {
+		page, next, err := ref.get().ListWindow(ctx, p, time.Unix(0, 0), ref.a.Now().Add(24*time.Hour), cursor, alarm.MaxWindowPage)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range page {
+			out = append(out, x.Alarm)
+		}
+		if next == "" {
+			return out, nil
+		}
+		cursor = next
+	}
 }
 
 func (m mediaData) Export(ctx context.Context, citizenID string) (any, error) {
