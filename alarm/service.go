@@ -719,11 +719,17 @@ func (s *Service) Answer(ctx context.Context, p account.Principal, id string) (A
 	}
 	r, err := s.mutate(ctx, id, func(w *wtx, r *row) error {
 		role := s.roleOf(p, r)
-		if err := Authorize(p, role, r.view(), ActAnswer); err != nil {
-			return err
-		}
 		if r.State == Answered && r.AnsweredBy == p.Username {
 			return nil
+		}
+		// An officer who can see the alarm and finds it answered by someone
+		// else learns exactly that (409), whatever their own role: the
+		// console shows "already answered", not "forbidden".
+		if r.State == Answered && role != RoleNone && p.IsOfficer() {
+			return ErrAlreadyAnswered
+		}
+		if err := Authorize(p, role, r.view(), ActAnswer); err != nil {
+			return err
 		}
 		if _, err := Next(r.State, ActAnswer); err != nil {
 			return err

@@ -734,3 +734,26 @@ func TestMessageClientID(t *testing.T) {
 		}
 	})
 }
+
+// TestAnswerAlreadyAnsweredForEveryone: once answered, any other officer
+// who can see the alarm gets already_answered (409), supervisors included;
+// the answerer answering again is a no-op; officers who cannot see it get
+// not found.
+func TestAnswerAlreadyAnsweredForEveryone(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		a := e.raise(citizen("c0888"), Text, &Position{Lat: 38.0428, Lng: 114.5149, AccuracyM: 10})
+		d := dispatcher("d"+a.Center.Code, a.Center.Code)
+		if _, err := e.s.Answer(ctx, d, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.Answer(ctx, d, a.ID); err != nil {
+			t.Fatalf("answerer again: %v", err)
+		}
+		if _, err := e.s.Answer(ctx, supervisor("130000"), a.ID); !errors.Is(err, ErrAlreadyAnswered) {
+			t.Fatalf("province supervisor: %v, want already_answered", err)
+		}
+		if _, err := e.s.Answer(ctx, dispatcher("d130104", "130104"), a.ID); errors.Is(err, ErrAlreadyAnswered) || err == nil {
+			t.Fatalf("other centre learned the state: %v", err)
+		}
+	})
+}
