@@ -45,6 +45,16 @@ function init(shell) {
   const poll = async (id) => {
     if (current !== id) return;
     try {
+      // Ask for the profile only once this dispatcher has answered: the
+      // server would refuse (not_answering) before, and each refusal is
+      // noise in the console and the logs.
+      const a = await api.get('/api/v1/alarms/' + id, { timeoutMs: 8000 });
+      if (current !== id) return;
+      const mine = a.state === 'answered' && a.answered_by === shell.me()?.username;
+      if (!mine) {
+        if (a.state === 'queued' || a.state === 'answered') timer = setTimeout(() => poll(id), 2000);
+        return;
+      }
       const res = await api.get('/api/v1/profile/alarms/' + id, { timeoutMs: 8000 });
       if (current !== id) return;
       if (res.exists) {
