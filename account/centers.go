@@ -34,7 +34,7 @@ func (s *Service) SeedCenters(ctx context.Context, units []UnitRow, allCounties 
 			active := u.Level != "county" || allCounties
 			if _, err := tx.Exec(ctx, `INSERT INTO centers (code, name, level, parent_code, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code`,
-				u.Code, u.Name+"110指挥中心", u.Level, u.Parent, db.Bool(active), db.Micros(s.now())); err != nil {
+				u.Code, CenterName(u.Name, u.Level), u.Level, u.Parent, db.Bool(active), db.Micros(s.now())); err != nil {
 				return fmt.Errorf("account: seed centre %s: %w", u.Code, err)
 			}
 		}
@@ -45,6 +45,16 @@ func (s *Service) SeedCenters(ctx context.Context, units []UnitRow, allCounties 
 		}
 		return nil
 	})
+}
+
+// CenterName is a centre's name as callers and officers know it: the
+// command centre of the unit's public security bureau (公安局), or of the
+// provincial department (公安厅) for the province.
+func CenterName(unitName, level string) string {
+	if level == "province" {
+		return unitName + "公安厅110指挥中心"
+	}
+	return unitName + "公安局110指挥中心"
 }
 
 // ListCenters returns every centre in code order.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"open110/account"
 	"strings"
 	"time"
 
@@ -106,18 +107,9 @@ func scanAlarm(sc scanner) (*row, error) {
 // centerOf names a centre code.
 func centerOf(code string) Center {
 	if u, ok := geo.UnitByCode(code); ok {
-		return Center{Code: code, Name: u.Name + centerSuffix(u.Level)}
+		return Center{Code: code, Name: account.CenterName(u.Name, string(u.Level))}
 	}
 	return Center{Code: code, Name: code}
-}
-
-// centerSuffix turns a unit name into its centre's name: 石家庄市 →
-// 石家庄市公安局110指挥中心 is what a caller recognises; we keep it short.
-func centerSuffix(l geo.Level) string {
-	if l == geo.LevelProvince {
-		return "公安厅110指挥中心"
-	}
-	return "公安局110指挥中心"
 }
 
 // loadRow reads one alarm and its offers through q. On PostgreSQL inside a

@@ -153,7 +153,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		t.Fatalf("citizen session after restart: %d %s", r.status, r.raw)
 	}
 	r = call(t, "GET", b.URL+"/api/v1/me", officer, "")
-	if r.status != 200 || r.body["center"].(map[string]any)["name"] != "石家庄市110指挥中心" {
+	if r.status != 200 || r.body["center"].(map[string]any)["name"] != "石家庄市公安局110指挥中心" {
 		t.Fatalf("officer session after restart: %d %s", r.status, r.raw)
 	}
 	res, err := app.VerifyAudit(context.Background(), app.Config{Data: dir})

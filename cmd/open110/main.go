@@ -135,7 +135,7 @@ func printWelcome(w io.Writer, a *app.App) {
 		return
 	}
 	fmt.Fprintf(w, "\nDemo data for Hebei: %d demo accounts, password %q\n", len(a.Demo), "open110-demo")
-	fmt.Fprintln(w, "  admin            province supervisor/admin (河北省110指挥中心)")
+	fmt.Fprintln(w, "  admin            province supervisor/admin (河北省公安厅110指挥中心)")
 	shown := 0
 	for _, d := range a.Demo {
 		if d.Username == "admin" || shown >= 9 {
