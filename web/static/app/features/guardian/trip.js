@@ -169,8 +169,11 @@ function traveller(ctx, first) {
       return;
     }
     try {
-      // Send what is still queued first: after the end the server refuses points.
-      await activeTracker()?.flush();
+      // Send what is still queued first, but never keep "arrived" waiting
+      // long on a slow network: after 8 s the trip ends anyway (the
+      // server would still take points captured before the end, but the
+      // traveller is safe and the track up to now is with the guardians).
+      await Promise.race([activeTracker()?.flush(), new Promise((r) => setTimeout(r, 8000))]);
       trip = await api.post(`/api/v1/trips/${encodeURIComponent(trip.id)}/end`, pin ? { pin } : {});
       stopTracker({ clear: true });
       asking = null;
