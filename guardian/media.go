@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"open110/platform/mediatype"
 	"time"
 
 	"open110/account"
@@ -23,43 +24,10 @@ var mediaLimit = map[string]int64{
 }
 
 // sniff names the format from the first bytes, never from what the client
-// declares, and says whether it fits the declared kind.
+// declares, and says whether it fits the declared kind (platform/mediatype).
 func sniff(b []byte, kind string) (string, bool) {
-	has := func(off int, s string) bool { return len(b) >= off+len(s) && string(b[off:off+len(s)]) == s }
-	var mime, class string
-	switch {
-	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
-		mime, class = "image/jpeg", "photo"
-	case has(0, "\x89PNG\r\n\x1a\n"):
-		mime, class = "image/png", "photo"
-	case has(0, "RIFF") && has(8, "WEBP"):
-		mime, class = "image/webp", "photo"
-	case has(0, "RIFF") && has(8, "WAVE"):
-		mime, class = "audio/wav", "audio"
-	case has(0, "\x1a\x45\xdf\xa3"): // EBML: WebM/Matroska (MediaRecorder's default), audio or video
-		mime, class = "video/webm", "av"
-		if kind == "audio" {
-			mime = "audio/webm"
-		}
-	case has(4, "ftyp"): // ISO BMFF: MP4 / M4A / QuickTime (iOS)
-		mime, class = "video/mp4", "av"
-		if kind == "audio" {
-			mime = "audio/mp4"
-		}
-	case has(0, "OggS"):
-		mime, class = "audio/ogg", "audio"
-	case has(0, "ID3") || (len(b) >= 2 && b[0] == 0xFF && b[1]&0xE0 == 0xE0):
-		mime, class = "audio/mpeg", "audio"
-	default:
-		return "", false
-	}
-	switch {
-	case class == kind:
-		return mime, true
-	case class == "av" && (kind == "video" || kind == "audio"):
-		return mime, true
-	}
-	return "", false
+	t, ok := mediatype.As(b, mediatype.Kind(kind))
+	return t.MIME, ok
 }
 
 // MediaUpload describes one capture.

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/big"
+	"open110/platform/mediatype"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -418,17 +419,11 @@ func (s *Service) AddMedia(ctx context.Context, p account.Principal, id, content
 	return m, nil
 }
 
-// sniffImage names a picture format from its magic bytes.
+// sniffImage names a picture format from its magic bytes ("" for
+// anything that is not a JPEG, PNG or WebP picture).
 func sniffImage(b []byte) string {
-	switch {
-	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
-		return "image/jpeg"
-	case len(b) >= 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n":
-		return "image/png"
-	case len(b) >= 12 && string(b[0:4]) == "RIFF" && string(b[8:12]) == "WEBP":
-		return "image/webp"
-	}
-	return ""
+	t, _ := mediatype.As(b, mediatype.Photo)
+	return t.MIME
 }
 
 // OpenMedia streams a task picture (public for active tasks). Errors:
