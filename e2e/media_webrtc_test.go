@@ -157,8 +157,10 @@ func requireFrames(t *testing.T, what string, f frames) {
 // times (up to 6 s) before concluding that video stopped.
 func framesResume(tab *Tab, sel string) frames {
 	tab.T.Helper()
+	// Patience, not a speed test: after an ICE restart on CI's two loaded
+	// cores the first keyframe can take several seconds to come round.
 	var f frames
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 12; i++ {
 		if f = videoFrames(tab, sel); f.After > f.Before {
 			if i > 0 {
 				tab.T.Logf("video resumed after %d × 1.5 s", i)
