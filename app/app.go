@@ -7,7 +7,9 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,8 +17,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +58,7 @@ type App struct {
 	Router   *geo.Router
 	SMS      sms.Sender
 	Secret   []byte
+	NodeKey  []byte // authenticates node-to-node forwarding (derived from Secret)
 	Metrics  *prometheus.Registry
 	Mux      *http.ServeMux
 
@@ -128,6 +133,7 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Secret = secret
+	a.NodeKey = deriveKey(secret, "node-forward")
 
 	if a.DB, err = db.Open(ctx, cfg.DB, cfg.Data, a.Log); err != nil {
 		return err
@@ -232,7 +238,7 @@ func (a *App) listen() error {
 		a.Cfg.PublicURL = a.URL
 	}
 	proxies, _ := a.Cfg.trustedProxies()
-	mw := &api.Middleware{Log: a.Log, TrustedProxies: proxies, Metrics: api.NewMetrics(a.Metrics)}
+	mw := &api.Middleware{Log: a.Log, TrustedProxies: proxies, Metrics: api.NewMetrics(a.Metrics), NodeKey: a.NodeKey}
 	handler := mw.Wrap(jsonErrors(a.Accounts.Middleware(api.RecordRoute(a.Mux))))
 	a.srv = &http.Server{
 		Handler:           handler,
@@ -261,6 +267,35 @@ func (a *App) listen() error {
 		}
 	}()
 	return nil
+}
+
+// NodeURL is how the other nodes of a cluster reach this one: --node-url,
+// else the listening address, with the host name in place of an
+// unspecified IP (0.0.0.0 or ::). Valid once the node listens.
+func (a *App) NodeURL() string {
+	if a.Cfg.NodeURL != "" {
+		return strings.TrimRight(a.Cfg.NodeURL, "/")
+	}
+	if a.ln == nil {
+		return ""
+	}
+	ap, err := netip.ParseAddrPort(a.ln.Addr().String())
+	if err != nil || !ap.Addr().IsUnspecified() {
+		return a.URL
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return a.URL
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(int(ap.Port())))
+}
+
+// deriveKey returns a key for one purpose from the server secret, so a
+// key shown to one part (say, TURN credentials) reveals nothing of another.
+func deriveKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("open110 key\x00" + purpose))
+	return m.Sum(nil)
 }
 
 // Wait blocks until ctx ends or the node fails, then shuts down gracefully.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type Config struct {
 	Demo        bool          // --demo, load Hebei demo data and accounts and print them
 	RequireTOTP bool          // --require-totp, supervisors and admins must use TOTP
 	PublicURL   string        // --public-url, how citizens reach us (links in SMS, QR poster); default http://<addr>
+	NodeURL     string        // --node-url, how the other nodes reach this one (media pinning); default http://<addr>, or http://<hostname>:<port> when listening on all interfaces
 	Secret      string        // --secret, server key (hex); default generated once in <data>/secret.key
 	SMSGateway  string        // --sms-gateway, carrier HTTP gateway URL; default the file outbox <data>/sms-outbox.jsonl
 	SMSSecret   string        // --sms-secret, HMAC secret shared with the SMS gateway (outbound and the 12110 callback)
@@ -69,6 +71,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	boolean(&c.Demo, "demo", "load Hebei demo data and demo accounts, and print them")
 	boolean(&c.RequireTOTP, "require-totp", "require TOTP for supervisors and admins")
 	str(&c.PublicURL, "public-url", "", "public base URL for links and the QR poster (default http://<addr>)")
+	str(&c.NodeURL, "node-url", "", "this node's URL as the other nodes of a cluster reach it (an alarm's media is served by one node; default http://<addr>, or http://<hostname>:<port> on 0.0.0.0)")
 	str(&c.Secret, "secret", "", "server secret key, hex (default: generated in <data>/secret.key)")
 	str(&c.SMSGateway, "sms-gateway", "", "SMS gateway URL (default: file outbox <data>/sms-outbox.jsonl)")
 	str(&c.SMSSecret, "sms-secret", "", "HMAC secret shared with the SMS gateway")
@@ -130,6 +133,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Blob != "" && !strings.HasPrefix(c.Blob, "s3://") {
 		errs = append(errs, fmt.Errorf("--blob %q: want empty (files) or an s3:// URL", db.Redact(c.Blob)))
+	}
+	if c.NodeURL != "" {
+		if u, err := url.Parse(c.NodeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("--node-url %q: want http(s)://host:port", c.NodeURL))
+		}
 	}
 	if c.SMSGateway != "" && c.SMSSecret == "" {
 		errs = append(errs, errors.New("--sms-gateway needs --sms-secret to sign requests"))
@@ -194,10 +202,10 @@ func (c Config) String() string {
 	if c.ICEServers != "" {
 		ice = "set(credentials masked)"
 	}
-	return fmt.Sprintf("addr=%s data=%s db=%s nats=%s blob=%s demo=%t require_totp=%t public_url=%s secret=%s sms_gateway=%s sms_secret=%s trust_proxy=%s log=%s/%s "+
+	return fmt.Sprintf("addr=%s data=%s db=%s nats=%s blob=%s demo=%t require_totp=%t public_url=%s node_url=%s secret=%s sms_gateway=%s sms_secret=%s trust_proxy=%s log=%s/%s "+
 		"media_udp=%s media_tcp=%s media_public_ips=%s turn=%s turn_public_ip=%s turn_secret=%s ice_servers=%s",
 		c.Addr, c.Data, or(db.Redact(c.DB), "sqlite(data)"), or(db.Redact(c.NATS), "embedded"), or(db.Redact(c.Blob), "files(data)"),
-		c.Demo, c.RequireTOTP, c.PublicURL, or(mask(c.Secret), "file(data)"), or(db.Redact(c.SMSGateway), "outbox(data)"), mask(c.SMSSecret),
+		c.Demo, c.RequireTOTP, c.PublicURL, or(c.NodeURL, "from addr"), or(mask(c.Secret), "file(data)"), or(db.Redact(c.SMSGateway), "outbox(data)"), mask(c.SMSSecret),
 		c.TrustProxy, c.LogLevel, c.LogFormat,
 		or(c.MediaUDP, "per-peer"), c.MediaTCP, c.MediaPublicIPs, or(c.TURNAddr, "off"), c.TURNPublicIP, or(mask(c.TURNSecret), "derived"), ice)
 }

@@ -30,6 +30,7 @@ func wireMedia(a *App) error {
 		UDPAddr: c.MediaUDP, TCPAddr: c.MediaTCP,
 		TURNAddr: c.TURNAddr, TURNPublicIP: c.TURNPublicIP, TURNSecret: c.TURNSecret,
 		Loopback: c.MediaLoopback,
+		NodeURL:  a.NodeURL, NodeKey: a.NodeKey,
 	}
 	if c.MediaPublicIPs != "" {
 		cfg.PublicIPs = strings.Split(c.MediaPublicIPs, ",")

@@ -3,11 +3,16 @@ package media
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"open110/account"
@@ -74,43 +79,51 @@ func (s *Service) handleRecordings(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, map[string]any{"segments": segs, "snapshots": snaps, "recording": live})
 }
 
-// playTicket lets a <video> element (which cannot send a bearer token) fetch
-// one stored object for a short time after an audited play request.
-type playTicket struct {
-	sha, contentType string
-	exp              time.Time
+// A play ticket lets a <video> element (which cannot send a bearer token)
+// fetch one stored segment for a short time after an audited play request.
+// It is stateless — the segment's hash and an expiry under an HMAC with the
+// node key — so any node of a cluster serves it.
+//
+//	ticket = base64url(sha256[32] ‖ expiry unix seconds[8] ‖ mac[16])
+const ticketTTL = 30 * time.Minute
+
+func (s *Service) playTicket(sha string, exp time.Time) (string, error) {
+	raw, err := hex.DecodeString(sha)
+	if err != nil || len(raw) != sha256.Size {
+		return "", fmt.Errorf("media: segment hash %q is not SHA-256 hex", sha)
+	}
+	b := make([]byte, 0, 56)
+	b = append(b, raw...)
+	b = binary.BigEndian.AppendUint64(b, uint64(exp.Unix()))
+	b = append(b, s.ticketMAC(b)...)
+	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-type tickets struct {
-	mu sync.Mutex
-	m  map[string]playTicket
+func (s *Service) ticketMAC(body []byte) []byte {
+	m := hmac.New(sha256.New, s.cfg.NodeKey)
+	m.Write([]byte("open110 play ticket\x00"))
+	m.Write(body)
+	return m.Sum(nil)[:16]
 }
 
-func (t *tickets) add(pt playTicket) string {
-	tok := newToken()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[string]playTicket{}
+// readTicket returns the segment hash a valid, unexpired ticket names.
+func (s *Service) readTicket(tok string) (string, bool) {
+	if len(tok) > 100 {
+		return "", false
 	}
-	now := time.Now()
-	for k, v := range t.m {
-		if now.After(v.exp) {
-			delete(t.m, k)
-		}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) != 56 {
+		return "", false
 	}
-	t.m[tok] = pt
-	return tok
-}
-
-func (t *tickets) get(tok string) (playTicket, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	pt, ok := t.m[tok]
-	if !ok || time.Now().After(pt.exp) {
-		return playTicket{}, false
+	body, mac := b[:40], b[40:]
+	if !hmac.Equal(mac, s.ticketMAC(body)) {
+		return "", false
 	}
-	return pt, true
+	exp := time.Unix(int64(binary.BigEndian.Uint64(body[32:40])), 0)
+	if s.now().After(exp) {
+		return "", false
+	}
+	return hex.EncodeToString(body[:32]), true
 }
 
 // POST /api/v1/alarms/{id}/recordings/play {"reason","seq"?} → a playlist:
@@ -152,7 +165,11 @@ func (s *Service) handlePlay(w http.ResponseWriter, r *http.Request) {
 		if req.Seq != nil && g.Seq != *req.Seq || req.Track != "" && g.Track != req.Track {
 			continue
 		}
-		tok := s.tickets.add(playTicket{sha: g.SHA256, contentType: "video/webm", exp: s.now().Add(30 * time.Minute)})
+		tok, err := s.playTicket(g.SHA256, s.now().Add(ticketTTL))
+		if err != nil {
+			api.Fail(w, r, apperr.ErrInternal.Wrap(err))
+			return
+		}
 		out = append(out, item{Segment: g, URL: "/api/v1/media/play/" + tok})
 		seqs = append(seqs, map[string]any{"track": g.Track, "seq": g.Seq, "sha256": g.SHA256})
 	}
@@ -175,12 +192,12 @@ func (s *Service) handlePlay(w http.ResponseWriter, r *http.Request) {
 
 // GET /api/v1/media/play/{ticket}: the stored bytes, with Range support.
 func (s *Service) handlePlayback(w http.ResponseWriter, r *http.Request) {
-	pt, ok := s.tickets.get(r.PathValue("ticket"))
+	sha, ok := s.readTicket(r.PathValue("ticket"))
 	if !ok {
 		api.Fail(w, r, apperr.ErrNotFound.Msg("this playback link has expired; request playback again"))
 		return
 	}
-	rc, obj, err := s.d.Blob.Get(r.Context(), pt.sha)
+	rc, obj, err := s.d.Blob.Get(r.Context(), sha)
 	if err != nil {
 		api.Fail(w, r, err)
 		return
@@ -194,10 +211,10 @@ func (s *Service) handlePlayback(w http.ResponseWriter, r *http.Request) {
 		api.Fail(w, r, apperr.ErrInternal.Wrap(err))
 		return
 	}
-	w.Header().Set("Content-Type", pt.contentType)
+	w.Header().Set("Content-Type", "video/webm") // tickets are made for recording segments only
 	w.Header().Set("Cache-Control", "private, max-age=1800")
-	w.Header().Set("ETag", `"`+pt.sha+`"`)
-	w.Header().Set("X-Content-SHA256", pt.sha)
+	w.Header().Set("ETag", `"`+sha+`"`)
+	w.Header().Set("X-Content-SHA256", sha)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 }
 

@@ -11,6 +11,7 @@ package media
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"io/fs"
@@ -134,6 +135,18 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// LinkTTL: video links expire after it (default 10m).
 	LinkTTL time.Duration
+
+	// NodeURL is how the other nodes reach this one (media pinning: they
+	// forward an alarm's signalling socket here while this node holds its
+	// room). Called when a room is claimed; nil or "" on a single node.
+	NodeURL func() string
+	// NodeKey signs node-to-node forwarding and playback tickets; every
+	// node of a cluster has the same. Default: random (one node alone).
+	NodeKey []byte
+	// PinInterval is how often this node refreshes its room claims
+	// (default 1.5s); PinTTL is how long a claim lives without one before
+	// another node may take the room over (default 5s).
+	PinInterval, PinTTL time.Duration
 }
 
 func (c *Config) defaults() {
@@ -148,6 +161,15 @@ func (c *Config) defaults() {
 	}
 	if c.CredentialTTL <= 0 {
 		c.CredentialTTL = time.Hour
+	}
+	if c.PinInterval <= 0 {
+		c.PinInterval = 1500 * time.Millisecond
+	}
+	if c.PinTTL <= 0 {
+		c.PinTTL = 5 * time.Second
+	}
+	if c.NodeURL == nil {
+		c.NodeURL = func() string { return "" }
 	}
 	if c.TURNRealm == "" {
 		c.TURNRealm = "open110"
@@ -178,8 +200,9 @@ type Service struct {
 
 	mu    sync.Mutex
 	rooms map[string]*room
+	pins  *pins
 
-	tickets   tickets
+	forwarded atomic.Uint64 // signalling sockets forwarded to the holder node
 	linkLimit *api.Limiter
 
 	closeOnce sync.Once
@@ -194,6 +217,11 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if d.DB == nil || d.Blob == nil || d.Audit == nil || d.Alarms == nil {
 		return nil, errors.New("media: DB, Blob, Audit and Alarms are required")
 	}
+	if len(cfg.NodeKey) == 0 {
+		// One process on its own: a key of its own will do.
+		cfg.NodeKey = make([]byte, 32)
+		_, _ = rand.Read(cfg.NodeKey)
+	}
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
@@ -203,6 +231,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s := &Service{cfg: cfg, d: d, log: d.Log.With("feature", "media"), now: d.Now, rooms: map[string]*room{},
 		linkLimit: api.NewLimiter(30, 10, d.Now)}
 	s.store = &store{db: d.DB, now: d.Now}
+	s.pins = &pins{db: d.DB, now: d.Now, nodeID: newNodeID(), nodeURL: cfg.NodeURL, ttl: cfg.PinTTL, interval: cfg.PinInterval}
 	var err error
 	if s.sfu, err = newSFU(cfg, s.log); err != nil {
 		return nil, err
@@ -243,9 +272,16 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// Run does background housekeeping until ctx ends: rooms of alarms that
-// have closed are torn down (the event-driven path is AlarmClosed).
+// Run does background housekeeping until ctx ends: this node's room claims
+// are kept alive (see pin.go) and rooms of alarms that have closed are torn
+// down (the event-driven path is AlarmClosed).
 func (s *Service) Run(ctx context.Context) error {
+	pinsDone := make(chan struct{})
+	go func() {
+		defer close(pinsDone)
+		s.runPins(ctx)
+	}()
+	defer func() { <-pinsDone }()
 	t := time.NewTicker(15 * time.Second)
 	defer t.Stop()
 	for {
@@ -317,12 +353,24 @@ func (s *Service) roomFor(a Alarm, viaLink bool) (*room, error) {
 	return r, nil
 }
 
+// dropRoom forgets an ended room and gives up its claim, so the next
+// participant's node may hold the alarm's next room.
 func (s *Service) dropRoom(r *room) {
 	s.mu.Lock()
-	if s.rooms[r.alarm.ID] == r {
+	mine := s.rooms[r.alarm.ID] == r
+	if mine {
 		delete(s.rooms, r.alarm.ID)
 	}
 	s.mu.Unlock()
+	if mine {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.pins.release(ctx, r.alarm.ID); err != nil {
+			// The claim goes stale and is taken over, or is dropped by the
+			// next heartbeat as an orphan.
+			s.log.Warn("media pinning", "alarm", r.alarm.ID, "err", err)
+		}
+	}
 }
 
 // Stats is a snapshot of the SFU's counters (for /metrics and benchmarks).
@@ -333,6 +381,7 @@ type Stats struct {
 	PacketsOut       uint64
 	BytesOut         uint64
 	SegmentsUploaded uint64
+	Forwarded        uint64 // signalling sockets forwarded to the node holding the room
 }
 
 // Stats returns the current counters.
@@ -347,6 +396,7 @@ func (s *Service) Stats() Stats {
 	st.PacketsOut = s.sfu.packetsOut.Load()
 	st.BytesOut = s.sfu.bytesOut.Load()
 	st.SegmentsUploaded = s.up.uploaded.Load()
+	st.Forwarded = s.forwarded.Load()
 	return st
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"open110/audit"
 	"open110/media"
 	"open110/media/rtcclient"
+	"open110/platform/api"
 	"open110/platform/apperr"
 	"open110/platform/blob"
 	"open110/platform/db"
@@ -106,16 +108,29 @@ type env struct {
 
 func newEnv(t *testing.T, d *db.DB, cfg media.Config) *env {
 	t.Helper()
+	return newEnvOn(t, d, newAlarms(), cfg)
+}
+
+// newEnvOn starts one media node on d over the alarms al (nodes of one
+// cluster share both, and cfg.NodeKey). The node's URL is its NodeURL.
+func newEnvOn(t *testing.T, d *db.DB, al *alarms, cfg media.Config) *env {
+	t.Helper()
 	dir := t.TempDir()
 	bs, err := blob.OpenFS(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	al := newAlarms()
 	lg := audit.New(d, nil)
 	outbox := filepath.Join(dir, "sms-outbox.jsonl")
 	cfg.DataDir = dir
 	cfg.Loopback, cfg.LoopbackOnly = true, true
+	var nodeURL atomic.Pointer[string]
+	cfg.NodeURL = func() string {
+		if u := nodeURL.Load(); u != nil {
+			return *u
+		}
+		return ""
+	}
 	svc, err := media.New(context.Background(), cfg, media.Deps{DB: d, Blob: bs, Audit: lg, Alarms: al, SMS: sms.NewOutbox(outbox, nil)})
 	if err != nil {
 		t.Fatal(err)
@@ -134,8 +149,19 @@ func newEnv(t *testing.T, d *db.DB, cfg media.Config) *env {
 		}
 		mux.ServeHTTP(w, r)
 	})
-	srv := httptest.NewServer(h)
+	// The platform middleware: client IPs, and forwarding between nodes.
+	mw := &api.Middleware{Log: slog.New(slog.DiscardHandler), NodeKey: cfg.NodeKey}
+	srv := httptest.NewServer(mw.Wrap(h))
+	nodeURL.Store(&srv.URL)
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		_ = svc.Run(ctx) // room claims' heartbeat
+	}()
 	t.Cleanup(func() {
+		stop()
+		<-ran
 		srv.CloseClientConnections()
 		svc.Close()
 		srv.Close()

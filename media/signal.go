@@ -108,6 +108,15 @@ func (s *Service) handleRTC(w http.ResponseWriter, r *http.Request) {
 		api.Fail(w, r, err)
 		return
 	}
+	h, err := s.place(ctx, r, g.Alarm, viaLink)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if h != nil {
+		s.forward(w, r, h)
+		return
+	}
 	rm, err := s.roomFor(g.Alarm, viaLink)
 	if err != nil {
 		api.Fail(w, r, err)

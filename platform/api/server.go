@@ -23,6 +23,9 @@ type Middleware struct {
 	Log            *slog.Logger
 	TrustedProxies []netip.Prefix // X-Forwarded-For is believed only from these peers
 	Metrics        *Metrics
+	// NodeKey verifies ForwardHeader on requests another node passed on;
+	// nil: no forwarding is believed.
+	NodeKey []byte
 }
 
 // Metrics are the HTTP request counters and latency histograms by route.
@@ -76,9 +79,14 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ip := m.clientIP(r)
+		ctx := r.Context()
+		if fip, ok := verifyForward(m.NodeKey, r, time.Now()); ok {
+			ip = fip
+			ctx = WithForwarded(ctx)
+		}
 		log := m.Log.With("ip", ip)
 		route := new(string)
-		ctx := context.WithValue(WithClientIP(WithLogger(r.Context(), log), ip), routeKey{}, route)
+		ctx = context.WithValue(WithClientIP(WithLogger(ctx, log), ip), routeKey{}, route)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		securityHeaders(sw.Header(), r.URL.Path)

@@ -192,6 +192,14 @@ export class MediaSession {
         if (m.code === 'alarm_closed' || m.code === 'not_in_alarm' || m.code === 'no_media') this._end(m.code);
         break;
       case 'closed':
+        // 'moved' / 'server_shutdown': the room goes on on another node of
+        // the cluster; the socket reconnects and the next hello sets us up
+        // again. Anything else ends media for good.
+        if (m.reason === 'moved' || m.reason === 'server_shutdown') {
+          this._note('moved', { reason: m.reason });
+          this._setState('reconnecting');
+          break;
+        }
         this._end(m.reason || 'closed');
         break;
     }

@@ -1,0 +1,193 @@
+package media
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"open110/platform/api"
+	"open110/platform/apperr"
+	"open110/platform/db"
+	"open110/platform/db/dbtest"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestPinClaims: the first claim wins; another node's claim returns the
+// holder while its heartbeat is fresh and takes over once it is stale;
+// the old holder then learns it no longer holds the room; release and a
+// restarted node's cleanup drop claims.
+func TestPinClaims(t *testing.T) {
+	dbtest.Each(t, []db.Migrations{Migrations()}, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		clk := &clock{t: time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)}
+		node := func(id, url string) *pins {
+			return &pins{db: d, now: clk.now, nodeID: id, nodeURL: func() string { return url }, ttl: 5 * time.Second, interval: time.Second}
+		}
+		a, b := node("aaaa", "http://a:8110"), node("bbbb", "http://b:8110")
+		claim := func(p *pins, alarm, want string) {
+			t.Helper()
+			h, err := p.claim(ctx, alarm)
+			if err != nil || h.NodeID != want {
+				t.Fatalf("%s claims %s: holder %+v, %v; want %s", p.nodeID, alarm, h, err, want)
+			}
+		}
+		claim(a, "x1", "aaaa")
+		claim(b, "x1", "aaaa") // fresh: stays with A
+		if h, _ := b.claim(ctx, "x1"); h.URL != "http://a:8110" {
+			t.Fatalf("holder URL %q", h.URL)
+		}
+		claim(a, "x1", "aaaa") // A again: still A
+		clk.add(4 * time.Second)
+		if held, err := a.heartbeat(ctx); err != nil || !held["x1"] {
+			t.Fatalf("A's heartbeat: %v %v", held, err)
+		}
+		clk.add(4 * time.Second) // 4 s since the heartbeat: fresh
+		claim(b, "x1", "aaaa")
+		clk.add(2 * time.Second) // 6 s: stale
+		claim(b, "x1", "bbbb")
+		if held, err := a.heartbeat(ctx); err != nil || held["x1"] {
+			t.Fatalf("A still thinks it holds x1: %v %v", held, err)
+		}
+		claim(a, "x1", "bbbb")
+
+		// Release is only the holder's.
+		if err := a.release(ctx, "x1"); err != nil {
+			t.Fatal(err)
+		}
+		claim(a, "x1", "bbbb")
+		if err := b.release(ctx, "x1"); err != nil {
+			t.Fatal(err)
+		}
+		claim(a, "x1", "aaaa")
+
+		// A restarts (new process, new ID, same URL): its old claims go.
+		a2 := node("a2a2", "http://a:8110")
+		claim(b, "x1", "aaaa")
+		if err := a2.forgetPreviousLife(ctx); err != nil {
+			t.Fatal(err)
+		}
+		claim(b, "x1", "bbbb")
+
+		// An idle claim (no room followed) is dropped once old enough.
+		claim(a2, "x2", "a2a2")
+		if err := a2.releaseIfIdle(ctx, "x2", clk.now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		claim(b, "x2", "a2a2") // made just now: kept
+		clk.add(2 * time.Second)
+		if err := a2.releaseIfIdle(ctx, "x2", clk.now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		claim(b, "x2", "bbbb")
+	})
+}
+
+// TestForwardedRequestNotForwardedAgain: a request another node forwarded
+// here, for a room a third node holds, is refused for a retry instead of
+// travelling on.
+func TestForwardedRequestNotForwardedAgain(t *testing.T) {
+	dbtest.Each(t, []db.Migrations{Migrations()}, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := &Service{rooms: map[string]*room{}, pins: &pins{db: d, now: time.Now, nodeID: "me", nodeURL: func() string { return "http://me" }, ttl: time.Minute, interval: time.Second}}
+		other := &pins{db: d, now: time.Now, nodeID: "other", nodeURL: func() string { return "http://other" }, ttl: time.Minute, interval: time.Second}
+		if _, err := other.claim(ctx, "y1"); err != nil {
+			t.Fatal(err)
+		}
+		a := Alarm{ID: "y1", Kind: KindVideo, State: "queued"}
+		r := httptest.NewRequest("GET", "/api/v1/alarms/y1/rtc", nil)
+		if h, err := s.place(ctx, r, a, false); err != nil || h == nil || h.NodeID != "other" {
+			t.Fatalf("direct request: %+v %v, want forwarding to other", h, err)
+		}
+		r = r.WithContext(api.WithForwarded(r.Context()))
+		if _, err := s.place(ctx, r, a, false); apperr.CodeOf(err) != "media_node_unavailable" {
+			t.Fatalf("forwarded request: %v, want media_node_unavailable", err)
+		}
+		// A text alarm has no room: nothing is claimed.
+		if _, err := s.place(ctx, httptest.NewRequest("GET", "/", nil), Alarm{ID: "y2", Kind: "text"}, false); apperr.CodeOf(err) != "no_media" {
+			t.Fatalf("text alarm: %v", err)
+		}
+		var n int
+		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM media_rooms WHERE alarm_id = 'y2'").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("claims for a text alarm: %d %v", n, err)
+		}
+	})
+}
+
+// TestPlayTickets: a ticket names its segment to any node with the key
+// until it expires; edited, foreign-keyed or garbled tickets are refused.
+func TestPlayTickets(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)}
+	s := &Service{cfg: Config{NodeKey: []byte("0123456789abcdef0123456789abcdef")}, now: clk.now}
+	other := &Service{cfg: Config{NodeKey: []byte("fedcba9876543210fedcba9876543210")}, now: clk.now}
+	sha := strings.Repeat("ab", 32)
+	tok, err := s.playTicket(sha, clk.now().Add(ticketTTL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := s.readTicket(tok); !ok || got != sha {
+		t.Fatalf("read back: %q %v", got, ok)
+	}
+	peer := &Service{cfg: s.cfg, now: clk.now} // another node of the cluster
+	if got, ok := peer.readTicket(tok); !ok || got != sha {
+		t.Fatalf("another node with the key: %q %v", got, ok)
+	}
+	if _, ok := other.readTicket(tok); ok {
+		t.Fatal("a node with another key accepted the ticket")
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(tok)
+	for i := range raw {
+		b := append([]byte(nil), raw...)
+		b[i] ^= 1
+		if _, ok := s.readTicket(base64.RawURLEncoding.EncodeToString(b)); ok {
+			t.Fatalf("ticket with byte %d flipped accepted", i)
+		}
+	}
+	for _, bad := range []string{"", "x", tok + "A", tok[:len(tok)-2], strings.Repeat("A", 200), "!!!!"} {
+		if _, ok := s.readTicket(bad); ok {
+			t.Fatalf("garbage ticket %q accepted", bad)
+		}
+	}
+	if _, err := s.playTicket("not-a-hash", clk.now()); err == nil {
+		t.Fatal("ticket for a non-hash")
+	}
+	clk.add(ticketTTL + time.Second)
+	if _, ok := s.readTicket(tok); ok {
+		t.Fatal("expired ticket accepted")
+	}
+}
+
+// FuzzPlayTicket: any string is either refused or names a 64-hex hash.
+func FuzzPlayTicket(f *testing.F) {
+	s := &Service{cfg: Config{NodeKey: []byte("0123456789abcdef0123456789abcdef")}, now: time.Now}
+	tok, _ := s.playTicket(strings.Repeat("0f", 32), time.Now().Add(time.Hour))
+	f.Add(tok)
+	f.Add("")
+	f.Add(strings.Repeat("A", 75))
+	f.Fuzz(func(t *testing.T, in string) {
+		sha, ok := s.readTicket(in)
+		if ok && len(sha) != 64 {
+			t.Fatalf("accepted %q naming %q", in, sha)
+		}
+	})
+}

@@ -1,0 +1,102 @@
+package media_test
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"open110/audit"
+	"open110/media"
+	"open110/media/rtcclient"
+	"open110/platform/db"
+	"open110/platform/db/dbtest"
+)
+
+// TestRoomPinnedAcrossNodes: two media nodes share the database. The caller
+// connects to A, the dispatcher to B; B forwards the dispatcher's
+// signalling to A (which holds the room), so the dispatcher sees the
+// caller's video. When A shuts down, both are told the room moved; they
+// reconnect through B, which takes the room over, and recording goes on
+// there in new segments — all numbered once.
+func TestRoomPinnedAcrossNodes(t *testing.T) {
+	dbtest.Each(t, []db.Migrations{audit.Migrations(), media.Migrations()}, func(t *testing.T, d *db.DB) {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		cfg := media.Config{SegmentDuration: time.Second, NodeKey: key, PinInterval: 100 * time.Millisecond, PinTTL: time.Second}
+		al := newAlarms()
+		al.add(media.Alarm{ID: "p1", Kind: media.KindVideo, State: "queued", CallerID: "c1"},
+			map[string]media.Role{"c1": media.RoleCaller, "d1": media.RoleDispatcher})
+		a := newEnvOn(t, d, al, cfg)
+		b := newEnvOn(t, d, al, cfg)
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+		defer cancel()
+
+		caller := a.dial(ctx, "p1", "c1", rtcclient.Options{})
+		caller.SendSynthetic(ctx, 300, 15, time.Second)
+		dispGot := newTrackLog()
+		disp := b.dial(ctx, "p1", "d1", rtcclient.Options{OnTrack: dispGot.onTrack})
+		if disp.Hello.Role != "dispatcher" {
+			t.Fatalf("dispatcher hello through B: %+v", disp.Hello)
+		}
+		select {
+		case <-dispGot.firstKF:
+		case <-ctx.Done():
+			t.Fatal("the dispatcher on B got no keyframe from the caller on A")
+		}
+		if sa, sb := a.svc.Stats(), b.svc.Stats(); sa.Rooms != 1 || sa.Participants != 2 || sb.Rooms != 0 || sb.Forwarded != 1 {
+			t.Fatalf("one room on A with both, B forwarding: A %+v, B %+v", sa, sb)
+		}
+		waitFor(t, "a segment recorded on A", 10*time.Second, func() bool {
+			segs, _ := a.svc.SegmentsOf(ctx, "p1")
+			return len(segs) > 0
+		})
+
+		// A goes away: its listener first (as a node's shutdown does), then
+		// the rooms, which tell the participants the room moved.
+		a.srv.Close()
+		a.svc.Close()
+		for name, c := range map[string]*rtcclient.Client{"caller": caller, "dispatcher": disp} {
+			select {
+			case <-c.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s not disconnected when A shut down", name)
+			}
+		}
+		before, _ := b.svc.SegmentsOf(ctx, "p1")
+
+		caller = b.dial(ctx, "p1", "c1", rtcclient.Options{})
+		caller.SendSynthetic(ctx, 300, 15, time.Second)
+		dispGot = newTrackLog()
+		b.dial(ctx, "p1", "d1", rtcclient.Options{OnTrack: dispGot.onTrack})
+		select {
+		case <-dispGot.firstKF:
+		case <-ctx.Done():
+			t.Fatal("no video after the room moved to B")
+		}
+		if sb := b.svc.Stats(); sb.Rooms != 1 || sb.Participants != 2 {
+			t.Fatalf("B after take-over: %+v", sb)
+		}
+		waitFor(t, "recording goes on on B", 10*time.Second, func() bool {
+			segs, _ := b.svc.SegmentsOf(ctx, "p1")
+			return len(segs) > len(before)
+		})
+		al.setState("p1", "closed")
+		b.svc.AlarmClosed(ctx, "p1")
+		segs, err := b.svc.SegmentsOf(ctx, "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int]bool{}
+		for _, g := range segs {
+			if seen[g.Seq] {
+				t.Fatalf("segment number %d twice: %+v", g.Seq, segs)
+			}
+			seen[g.Seq] = true
+		}
+		var claims int
+		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM media_rooms").Scan(&claims); err != nil || claims != 0 {
+			t.Fatalf("room claims left after the alarm closed: %d %v", claims, err)
+		}
+	})
+}

@@ -1,0 +1,57 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// TestForwardHeader: a node's signed note of the client IP is believed
+// only with the cluster key, on the path it was signed for, within the
+// window; otherwise the request is an ordinary one from its peer.
+func TestForwardHeader(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	now := time.Now()
+	const path = "/api/v1/alarms/a1/rtc"
+	cases := []struct {
+		name, path, header string
+		key                []byte
+		want               string // believed client IP; "" = not forwarded
+	}{
+		{"valid", path, SignForward(key, path, "203.0.113.7", now), key, "203.0.113.7"},
+		{"ipv6", path, SignForward(key, path, "2001:db8::1", now), key, "2001:db8::1"},
+		{"other path", "/api/v1/alarms/a2/rtc", SignForward(key, path, "203.0.113.7", now), key, ""},
+		{"other key", path, SignForward([]byte("another key, another cluster...."), path, "203.0.113.7", now), key, ""},
+		{"no key here", path, SignForward(key, path, "203.0.113.7", now), nil, ""},
+		{"too old", path, SignForward(key, path, "203.0.113.7", now.Add(-ForwardWindow-time.Second)), key, ""},
+		{"from the future", path, SignForward(key, path, "203.0.113.7", now.Add(ForwardWindow+time.Second)), key, ""},
+		{"not an IP", path, SignForward(key, path, "evil", now), key, ""},
+		{"garbled", path, "203.0.113.7;1;x", key, ""},
+		{"too many parts", path, "203.0.113.7;1;x;y", key, ""},
+		{"absent", path, "", key, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var gotIP string
+			var fwd bool
+			m := &Middleware{Log: slog.New(slog.DiscardHandler), NodeKey: c.key}
+			h := m.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				gotIP, fwd = ClientIP(r), Forwarded(r)
+			}))
+			r := httptest.NewRequest("GET", c.path, nil)
+			r.RemoteAddr = "10.0.0.2:40000" // the forwarding node
+			if c.header != "" {
+				r.Header.Set(ForwardHeader, c.header)
+			}
+			h.ServeHTTP(httptest.NewRecorder(), r)
+			switch {
+			case c.want == "" && (fwd || gotIP != "10.0.0.2"):
+				t.Fatalf("believed: ip %s forwarded %v", gotIP, fwd)
+			case c.want != "" && (!fwd || gotIP != c.want):
+				t.Fatalf("not believed: ip %s forwarded %v", gotIP, fwd)
+			}
+		})
+	}
+}
