@@ -130,18 +130,18 @@ func (s *Service) readTicket(tok string) (string, bool) {
 // {"segments":[{seq,start,end,sha256,url}]} with short-lived URLs. One audit
 // entry per request, naming the segments.
 func (s *Service) handlePlay(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	p, g, err := s.officerGrant(r, id)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var req struct {
 		Reason string `json:"reason"`
 		Seq    *int   `json:"seq"`
 		Track  string `json:"track"`
 	}
 	if err := api.Decode(w, r, &req, 0); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	id := r.PathValue("id")
-	p, g, err := s.officerGrant(r, id)
-	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}

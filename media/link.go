@@ -200,6 +200,16 @@ func (s *Service) linkSession(ctx context.Context, sess, alarmID string) (Alarm,
 }
 
 func (s *Service) handleSendLink(w http.ResponseWriter, r *http.Request) {
+	// Who, and may they see this alarm, before anything about the body.
+	p, err := account.RequireOfficer(r)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if _, err := s.d.Alarms.Access(r.Context(), p, r.PathValue("id")); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var req struct {
 		Phone string `json:"phone"`
 	}
@@ -208,11 +218,6 @@ func (s *Service) handleSendLink(w http.ResponseWriter, r *http.Request) {
 			api.Fail(w, r, err)
 			return
 		}
-	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
-		api.Fail(w, r, err)
-		return
 	}
 	base := s.cfg.PublicURL
 	if base == "" {
@@ -244,14 +249,14 @@ func (s *Service) handleLinkStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleClaimLink(w http.ResponseWriter, r *http.Request) {
+	if err := s.linkLimit.Allow(api.ClientIP(r)); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var req struct {
 		Consent bool `json:"consent"`
 	}
 	if err := api.Decode(w, r, &req, 0); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.linkLimit.Allow(api.ClientIP(r)); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
