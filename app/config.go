@@ -205,7 +205,7 @@ func (c Config) String() string {
 	return fmt.Sprintf("addr=%s data=%s db=%s nats=%s blob=%s demo=%t require_totp=%t public_url=%s node_url=%s secret=%s sms_gateway=%s sms_secret=%s trust_proxy=%s log=%s/%s "+
 		"media_udp=%s media_tcp=%s media_public_ips=%s turn=%s turn_public_ip=%s turn_secret=%s ice_servers=%s",
 		c.Addr, c.Data, or(db.Redact(c.DB), "sqlite(data)"), or(db.Redact(c.NATS), "embedded"), or(db.Redact(c.Blob), "files(data)"),
-		c.Demo, c.RequireTOTP, c.PublicURL, or(c.NodeURL, "from addr"), or(mask(c.Secret), "file(data)"), or(db.Redact(c.SMSGateway), "outbox(data)"), mask(c.SMSSecret),
+		c.Demo, c.RequireTOTP, c.PublicURL, or(c.NodeURL, "(from-addr)"), or(mask(c.Secret), "file(data)"), or(db.Redact(c.SMSGateway), "outbox(data)"), mask(c.SMSSecret),
 		c.TrustProxy, c.LogLevel, c.LogFormat,
 		or(c.MediaUDP, "per-peer"), c.MediaTCP, c.MediaPublicIPs, or(c.TURNAddr, "off"), c.TURNPublicIP, or(mask(c.TURNSecret), "derived"), ice)
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"open110/account"
 	"open110/alarm"
 	"open110/media"
@@ -56,6 +58,7 @@ func wireMedia(a *App) error {
 	}
 	s.Register(a.Mux)
 	a.media = s
+	registerMediaMetrics(a, s)
 	a.AddOpenAPI(media.OpenAPI)
 	a.AddRunner(s.Run)
 	unsub, err := als.Subscribe(func(c alarm.Change) {
@@ -135,4 +138,23 @@ func (m mediaAlarms) AddSystemMessage(ctx context.Context, id, actor, text strin
 func alarmOf(acc alarm.Access) media.Alarm {
 	return media.Alarm{ID: acc.AlarmID, Kind: string(acc.Kind), State: string(acc.State), Center: acc.Center.Code,
 		CallerID: acc.CallerID, CallerPhone: acc.CallerPhone}
+}
+
+// registerMediaMetrics exposes the SFU's counters on /metrics, read at
+// scrape time.
+func registerMediaMetrics(a *App, s *media.Service) {
+	gauge := func(name, help string, v func(media.Stats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return v(s.Stats()) })
+	}
+	counter := func(name, help string, v func(media.Stats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return v(s.Stats()) })
+	}
+	a.Metrics.MustRegister(
+		gauge("open110_media_rooms", "Live media rooms held by this node.", func(st media.Stats) float64 { return float64(st.Rooms) }),
+		gauge("open110_media_participants", "Participants in this node's media rooms.", func(st media.Stats) float64 { return float64(st.Participants) }),
+		counter("open110_media_packets_in_total", "RTP packets received by the SFU.", func(st media.Stats) float64 { return float64(st.PacketsIn) }),
+		counter("open110_media_packets_out_total", "RTP packets forwarded by the SFU.", func(st media.Stats) float64 { return float64(st.PacketsOut) }),
+		counter("open110_media_segments_uploaded_total", "Recording segments stored.", func(st media.Stats) float64 { return float64(st.SegmentsUploaded) }),
+		counter("open110_media_forwarded_total", "Signalling sockets forwarded to the node holding the room.", func(st media.Stats) float64 { return float64(st.Forwarded) }),
+	)
 }
