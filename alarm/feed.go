@@ -23,6 +23,11 @@ const (
 	feedPoll      = 5 * time.Second // safety net: re-read the DB even without wake-ups
 	feedReadLimit = 4096            // clients only send small acks
 	feedPage      = 200
+	// Each ack is a database write. A console acks as messages arrive
+	// (a busy console sees maybe a few per second); 10/s with a burst of
+	// 50 leaves room, a flood closes the socket (the client reconnects).
+	feedMsgRate  = 10
+	feedMsgBurst = 50
 )
 
 // feedIn is what a client may send on a feed.
@@ -138,9 +143,14 @@ func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request, p account.Pr
 	// Reader: acks from the client; any read error ends the connection.
 	go func() {
 		defer cancel()
+		rate := api.NewMessageRate(feedMsgRate, feedMsgBurst)
 		for {
 			_, b, err := conn.Read(ctx)
 			if err != nil {
+				return
+			}
+			if !rate.Allow() {
+				conn.Close(api.StatusTooManyMessages, "too many messages")
 				return
 			}
 			var in feedIn

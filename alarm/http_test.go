@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"open110/account"
+	"open110/platform/api"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
 	"open110/platform/sms"
@@ -318,4 +319,43 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	if _, err := json.Marshal(paths); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestFeedFloodClosed: a client that sends messages on its feed faster than
+// the feed's rate is cut off with 4429 (it may reconnect); acks at a human
+// pace keep the socket open.
+func TestFeedFloodClosed(t *testing.T) {
+	dbtest.Each(t, migrationsAll(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		srv := e.server(people)
+		ws := "ws" + strings.TrimPrefix(srv.URL, "http")
+		e.raise(citizen("c0001"), Text, &museum)
+		console := dialWS(t, ws+"/api/v1/alarms/feed?access_token=d130102")
+		if snap := console.next(); snap["type"] != "snapshot" {
+			t.Fatalf("snapshot %v", snap)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ack := []byte(`{"type":"ack","delivered_upto":0,"read_upto":0}`)
+		for i := 0; i < 5; i++ { // a few acks: fine
+			if err := console.c.Write(ctx, websocket.MessageText, ack); err != nil {
+				t.Fatalf("ack %d: %v", i, err)
+			}
+		}
+		for i := 0; i < 2000; i++ {
+			if err := console.c.Write(ctx, websocket.MessageText, ack); err != nil {
+				break // closed under us: expected
+			}
+		}
+		for {
+			_, _, err := console.c.Read(ctx)
+			if err == nil {
+				continue
+			}
+			if st := websocket.CloseStatus(err); st != api.StatusTooManyMessages {
+				t.Fatalf("feed flood ended with %v (status %d), want %d", err, st, api.StatusTooManyMessages)
+			}
+			return
+		}
+	})
 }

@@ -191,8 +191,13 @@ func (s *Service) serveFeed(ctx context.Context, conn *websocket.Conn, p account
 	// (pongs, close) and ends the connection on error.
 	go func() {
 		defer cancel()
+		rate := api.NewMessageRate(2, 10) // viewers have nothing to say
 		for {
 			if _, _, err := conn.Read(ctx); err != nil {
+				return
+			}
+			if !rate.Allow() {
+				conn.Close(api.StatusTooManyMessages, "too many messages")
 				return
 			}
 		}

@@ -3,8 +3,11 @@ package media_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"open110/audit"
 	"open110/media"
@@ -97,6 +100,54 @@ func TestRoomPinnedAcrossNodes(t *testing.T) {
 		var claims int
 		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM media_rooms").Scan(&claims); err != nil || claims != 0 {
 			t.Fatalf("room claims left after the alarm closed: %d %v", claims, err)
+		}
+	})
+}
+
+// TestSignallingFloodCut: a client past the signalling rate gets
+// rate_limited and its socket ends; the room and the alarm stay.
+func TestSignallingFloodCut(t *testing.T) {
+	dbtest.Each(t, []db.Migrations{audit.Migrations(), media.Migrations()}, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, media.Config{})
+		e.alarms.add(media.Alarm{ID: "f1", Kind: media.KindVideo, State: "queued", CallerID: "c1"},
+			map[string]media.Role{"c1": media.RoleCaller})
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		c, _, err := websocket.Dial(ctx, e.wsURL("f1", "access_token=c1"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		msg := []byte(`{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 2130706431 192.0.2.1 9 typ host"}}`)
+		go func() {
+			for i := 0; i < 1000; i++ {
+				if c.Write(ctx, websocket.MessageText, msg) != nil {
+					return
+				}
+			}
+		}()
+		for {
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				t.Fatalf("socket ended without rate_limited: %v", err)
+			}
+			var m struct{ Type, Code string }
+			_ = json.Unmarshal(b, &m)
+			if m.Type == "error" && m.Code == "rate_limited" {
+				break
+			}
+		}
+		if _, _, err := c.Read(ctx); err == nil {
+			// drain until the server closes
+			for err == nil {
+				_, _, err = c.Read(ctx)
+			}
+		}
+		if ctx.Err() != nil {
+			t.Fatal("socket not closed after rate_limited")
+		}
+		if _, err := e.alarms.Get(ctx, "f1"); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -93,6 +93,11 @@ const (
 	signalPing       = 20 * time.Second
 	signalWriteLimit = 10 * time.Second
 	signalQueue      = 128
+	// A negotiation is an offer and a few dozen trickled candidates; an
+	// ICE restart repeats it. 20/s sustained with a burst of 100 is far
+	// above any real client.
+	signalRate  = 20
+	signalBurst = 100
 )
 
 // handleRTC upgrades to the alarm's signalling WebSocket.
@@ -219,9 +224,17 @@ func (s *Service) serveSignal(ctx context.Context, c *websocket.Conn, rm *room, 
 	// last messages ("closed"). The writer's Close ends the read instead.
 	rctx := context.WithoutCancel(ctx)
 	bye := false
+	rate := api.NewMessageRate(signalRate, signalBurst)
 	for {
 		typ, data, err := c.Read(rctx)
 		if err != nil {
+			break
+		}
+		if !rate.Allow() {
+			// Each offer is SDP parsing and ICE work: a client past the
+			// rate is cut off; it reconnects and renegotiates.
+			enqueue(signal{Type: "error", Code: "rate_limited", Message: "too many signalling messages"})
+			kick()
 			break
 		}
 		if typ != websocket.MessageText {

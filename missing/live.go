@@ -106,8 +106,13 @@ func (s *Service) handleLive(w http.ResponseWriter, r *http.Request) {
 	}
 	go func() { // reader: only to notice the close
 		defer cancel()
+		rate := api.NewMessageRate(2, 10) // subscribers have nothing to say
 		for {
 			if _, _, err := conn.Read(ctx); err != nil {
+				return
+			}
+			if !rate.Allow() {
+				conn.Close(api.StatusTooManyMessages, "too many messages")
 				return
 			}
 		}

@@ -55,3 +55,31 @@ func TestForwardHeader(t *testing.T) {
 		})
 	}
 }
+
+// TestMessageRate: a burst passes, the next message does not, and the
+// bucket refills at the sustained rate.
+func TestMessageRate(t *testing.T) {
+	clk := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	m := NewMessageRate(10, 5)
+	m.now = func() time.Time { return clk }
+	for i := 0; i < 5; i++ {
+		if !m.Allow() {
+			t.Fatalf("message %d of the burst refused", i)
+		}
+	}
+	if m.Allow() {
+		t.Fatal("sixth message at once allowed")
+	}
+	clk = clk.Add(100 * time.Millisecond) // one token back at 10/s
+	if !m.Allow() || m.Allow() {
+		t.Fatal("refill: want exactly one more message after 100 ms")
+	}
+	clk = clk.Add(time.Hour) // refills to the burst, not beyond
+	n := 0
+	for m.Allow() {
+		n++
+	}
+	if n != 5 {
+		t.Fatalf("after an hour idle: %d messages, want the burst of 5", n)
+	}
+}
