@@ -46,3 +46,36 @@ func TestSetLimitsAppliesAtOnce(t *testing.T) {
 		wantCode(t, err, "rate_limited")
 	})
 }
+
+// TestIPLimitsHoldAcrossNodes: two account services on one database (two
+// nodes) share an address's allowance, and the count fades with the
+// sliding window instead of resetting at a window's edge.
+func TestIPLimitsHoldAcrossNodes(t *testing.T) {
+	dbtest.Each(t, sets(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cfg := account.Config{LoginPerIPMinute: 4}
+		a := setup(t, d, cfg)
+		a.clock.t = a.clock.t.Truncate(time.Minute) // at a window's start
+		// Node B: another service on the same database (and clock).
+		b := &env{svc: account.New(d, a.audit, nil, []byte("test-secret-0123456789"), cfg, a.clock.Now, nil)}
+		try := func(e *env) error {
+			_, err := e.svc.Login(ctx, "nobody", "wrong", "", "10.9.0.1", "test")
+			return err
+		}
+		for _, e := range []*env{a, b, a, b} {
+			wantCode(t, try(e), "invalid_credentials") // allowed, and wrong
+		}
+		wantCode(t, try(a), "rate_limited")
+		wantCode(t, try(b), "rate_limited") // node B knows
+		_, err := b.svc.Login(ctx, "nobody", "wrong", "", "10.9.0.2", "test")
+		wantCode(t, err, "invalid_credentials") // another address
+		// Next window, 30 s in: half of the previous window's 6 still
+		// counts (3), so one more attempt fits and the second does not.
+		a.clock.Advance(90 * time.Second)
+		wantCode(t, try(b), "invalid_credentials")
+		wantCode(t, try(a), "rate_limited")
+		// Two windows on, the address starts afresh.
+		a.clock.Advance(2 * time.Minute)
+		wantCode(t, try(a), "invalid_credentials")
+	})
+}

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"open110/audit"
-	"open110/platform/api"
 	"open110/platform/apperr"
 	"open110/platform/db"
 	"open110/platform/sms"
@@ -100,16 +99,14 @@ type Limits struct {
 	LoginPerIPMinute int // officer sign-in attempts per IP per minute
 }
 
-// limits are Limits resolved, with their per-IP buckets.
+// limits are Limits resolved.
 type limits struct {
 	Limits
-	otpIP   *api.Limiter
-	loginIP *api.Limiter
 }
 
-// SetLimits applies new rate limits at once (zero fields: Config's). A
-// per-IP limit that changes starts with full buckets; unchanged ones keep
-// their state, so saving other settings does not reset an attacker's count.
+// SetLimits applies new rate limits at once (zero fields: Config's). The
+// per-IP counts are in the database (iplimit.go), so changing a limit does
+// not reset an attacker's count.
 func (s *Service) SetLimits(l Limits) {
 	if l.OTPPerPhoneDay <= 0 {
 		l.OTPPerPhoneDay = s.cfg.OTPPerPhoneDay
@@ -120,19 +117,7 @@ func (s *Service) SetLimits(l Limits) {
 	if l.LoginPerIPMinute <= 0 {
 		l.LoginPerIPMinute = s.cfg.LoginPerIPMinute
 	}
-	old := s.lim.Load()
-	n := &limits{Limits: l}
-	if old != nil && old.OTPPerIPHour == l.OTPPerIPHour {
-		n.otpIP = old.otpIP
-	} else {
-		n.otpIP = api.NewLimiter(float64(l.OTPPerIPHour)/60, l.OTPPerIPHour, s.now)
-	}
-	if old != nil && old.LoginPerIPMinute == l.LoginPerIPMinute {
-		n.loginIP = old.loginIP
-	} else {
-		n.loginIP = api.NewLimiter(float64(l.LoginPerIPMinute), l.LoginPerIPMinute, s.now)
-	}
-	s.lim.Store(n)
+	s.lim.Store(&limits{Limits: l})
 }
 
 // CurrentLimits returns the rate limits in force.
@@ -176,7 +161,7 @@ func (s *Service) RequestOTP(ctx context.Context, rawPhone, ip string) error {
 		return err
 	}
 	lim := s.lim.Load()
-	if err := lim.otpIP.Allow(ip); err != nil {
+	if err := s.allowIP(ctx, "otp", ip, lim.OTPPerIPHour, time.Hour); err != nil {
 		return err
 	}
 	now := s.now().UTC()
@@ -302,7 +287,7 @@ func (s *Service) VerifyOTP(ctx context.Context, rawPhone, code, ip, userAgent s
 // (retry_after_s), account_disabled, totp_required, totp_invalid,
 // totp_not_enrolled, rate_limited.
 func (s *Service) Login(ctx context.Context, username, password, totp, ip, userAgent string) (Session, error) {
-	if err := s.lim.Load().loginIP.Allow(ip); err != nil {
+	if err := s.allowIP(ctx, "login", ip, s.lim.Load().LoginPerIPMinute, time.Minute); err != nil {
 		return Session{}, err
 	}
 	o, hash, err := s.officerByUsername(ctx, username)
