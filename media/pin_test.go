@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +31,7 @@ func TestRoomPinnedAcrossNodes(t *testing.T) {
 		cfg := media.Config{SegmentDuration: time.Second, NodeKey: key, PinInterval: 100 * time.Millisecond, PinTTL: time.Second}
 		al := newAlarms()
 		al.add(media.Alarm{ID: "p1", Kind: media.KindVideo, State: "queued", CallerID: "c1"},
-			map[string]media.Role{"c1": media.RoleCaller, "d1": media.RoleDispatcher})
+			map[string]media.Role{"c1": media.RoleCaller, "d1": media.RoleDispatcher, "s1": media.RoleObserver})
 		a := newEnvOn(t, d, al, cfg)
 		b := newEnvOn(t, d, al, cfg)
 		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
@@ -50,6 +52,17 @@ func TestRoomPinnedAcrossNodes(t *testing.T) {
 		if sa, sb := a.svc.Stats(), b.svc.Stats(); sa.Rooms != 1 || sa.Participants != 2 || sb.Rooms != 0 || sb.Forwarded != 1 {
 			t.Fatalf("one room on A with both, B forwarding: A %+v, B %+v", sa, sb)
 		}
+		// A browser sends Origin; forwarding keeps the Host it spoke to, so
+		// the holder's same-origin check passes.
+		hdr := http.Header{"Origin": {b.srv.URL}}
+		obs, _, err := websocket.Dial(ctx, b.wsURL("p1", "access_token=s1"), &websocket.DialOptions{HTTPHeader: hdr})
+		if err != nil {
+			t.Fatalf("browser-like dial through B: %v", err)
+		}
+		if _, msg, err := obs.Read(ctx); err != nil || !strings.Contains(string(msg), `"role":"observer"`) {
+			t.Fatalf("observer hello through B: %s %v", msg, err)
+		}
+		obs.CloseNow()
 		waitFor(t, "a segment recorded on A", 10*time.Second, func() bool {
 			segs, _ := a.svc.SegmentsOf(ctx, "p1")
 			return len(segs) > 0
