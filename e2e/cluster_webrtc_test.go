@@ -4,11 +4,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"open110/app"
@@ -16,11 +21,14 @@ import (
 )
 
 // TestTwoNodeVideoWebRTC: media pinning with real browsers. Two nodes share
-// a private PostgreSQL, NATS server and S3 store. The citizen's app is
-// served by node A and the dispatcher's console by node B (as a load
-// balancer might split them). The caller's page reaches A first, so A
-// holds the alarm's room; B forwards the console's signalling socket to A.
-// Both pages must decode each other's video, and the recording plays back
+// a private PostgreSQL, NATS server and S3 store. Each page goes through a
+// small load balancer of its own: the citizen's to node A, the console's
+// to node B. The caller's page reaches A first, so A holds the alarm's
+// room; B forwards the console's signalling socket to A. Both pages must
+// decode each other's video. Then A shuts down and its balancer fails over
+// to B (as a health check would): both pages are told the room moved,
+// reconnect through B, which takes the room over, and the video comes
+// back both ways. The recording — segments from both rooms — plays back
 // through B from the shared store.
 func TestTwoNodeVideoWebRTC(t *testing.T) {
 	RequireWebRTC(t)
@@ -45,19 +53,25 @@ func TestTwoNodeVideoWebRTC(t *testing.T) {
 		}
 	})
 
+	// The pages see only their balancers (one origin each); the tests'
+	// helpers read SMS codes from the node's outbox behind it.
+	lbA, lbB := newBalancer(t, a.URL), newBalancer(t, b.URL)
+	viaA, viaB := *a, *b
+	viaA.URL, viaB.URL = lbA.srv.URL, lbB.srv.URL
+
 	br := NewBrowser(t)
 	caller := br.NewTab("caller-on-A")
 	caller.Phone()
 	caller.SetGeolocation(mediaLat, mediaLng, 10)
-	caller.OpenCitizen(a, "13800138011")
+	caller.OpenCitizen(&viaA, "13800138011")
 	desk := br.NewTab("dispatcher-on-B")
 	desk.Desktop()
-	desk.OpenConsole(b, "d130102")
-	c := &mediaCall{t: t, s: a, b: br, caller: caller, desk: desk, phone: "13800138011"}
+	desk.OpenConsole(&viaB, "d130102")
+	c := &mediaCall{t: t, s: &viaA, b: br, caller: caller, desk: desk, phone: "13800138011"}
 
 	c.raise("video", "")
 	waitMedia(caller, "[data-testid=media-call]", "caller")
-	c.s = b // from here on the console's node
+	c.s = &viaB // from here on the console's side
 	c.answer()
 	waitMedia(desk, "[data-testid=media-status]", "dispatcher")
 	requireFrames(t, "dispatcher on B sees the caller on A", videoFrames(desk, deskRemote))
@@ -75,11 +89,70 @@ func TestTwoNodeVideoWebRTC(t *testing.T) {
 	}
 	desk.Screenshot("two-node-video")
 
+	// Node A stops; its balancer's health check sends its traffic to B.
+	hellos := func(tab *Tab, role string) int {
+		return Eval[int](tab, `open110Media.current('`+role+`').log.filter((e) => e.ev === 'hello').length`)
+	}
+	if err := a.App.Close(); err != nil {
+		t.Logf("closing node A: %v", err)
+	}
+	lbA.set(b.URL)
+	for _, p := range []struct {
+		tab  *Tab
+		role string
+	}{{caller, "caller"}, {desk, "dispatcher"}} {
+		p.tab.WaitFunc(p.role+"'s media back through B", func() (string, bool) {
+			s, _ := p.tab.tryEval(`(() => { const m = open110Media.current('` + p.role + `');
+				return m ? m.state + '/' + m.log.filter((e) => e.ev === 'hello').length : 'none'; })()`)
+			return s, s == "connected/2"
+		})
+	}
+	requireFrames(t, "dispatcher sees the caller after the move", framesResume(desk, deskRemote))
+	requireFrames(t, "caller sees the dispatcher after the move", framesResume(caller, "[data-testid=media-call] [data-testid=media-remote]"))
+	if rooms := metric(t, b, "open110_media_rooms"); rooms != 1 {
+		t.Errorf("node B holds %v rooms after the move, want 1", rooms)
+	}
+	if n := hellos(caller, "caller"); n != 2 {
+		t.Errorf("caller's session saw %d hellos, want 2 (the same call, set up again)", n)
+	}
+	caller.Screenshot("two-node-after-move")
+
 	c.closeInConsole()
 	c.playInConsole()
 	c.probeRecording("vp8", "opus")
 	caller.NoConsoleErrors(mediaConsoleIgnore...)
 	desk.NoConsoleErrors(mediaConsoleIgnore...)
+}
+
+// balancer is a stand-in for a load balancer in front of the nodes: it
+// passes every request, WebSockets included, to one node, which the test
+// switches as a health check would.
+type balancer struct {
+	srv *httptest.Server
+	to  atomic.Pointer[url.URL]
+}
+
+func newBalancer(t *testing.T, to string) *balancer {
+	b := &balancer{}
+	b.set(to)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(b.to.Load())
+			pr.Out.Host = pr.In.Host // the node checks a WebSocket's Origin against it
+		},
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	b.srv = httptest.NewServer(rp)
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+func (b *balancer) set(to string) {
+	u, err := url.Parse(to)
+	if err != nil {
+		panic(err)
+	}
+	b.to.Store(u)
 }
 
 // metric reads one unlabelled sample from a node's /metrics.
