@@ -146,9 +146,11 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.closers = append(a.closers, a.Bus.Close)
-	if a.Blob, err = blob.Open(ctx, cfg.Blob, cfg.Data); err != nil {
+	store, err := blob.Open(ctx, cfg.Blob, cfg.Data)
+	if err != nil {
 		return err
 	}
+	a.Blob = guardBlobs(store, a.DB)
 	// The flags choose the sender; an administrator's SMS gateway setting
 	// overrides it at run time (wireRuntime).
 	if cfg.SMSGateway != "" {

@@ -30,7 +30,8 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Delete removes an object whose retention has ended (trip media of an
 	// unremarkable trip). Content is shared by hash: the caller must know
-	// nothing else refers to it. Missing objects are not an error;
+	// nothing else refers to it — a node's store is Guarded, which asks
+	// every feature's tables first. Missing objects are not an error;
 	// malformed hashes are (ErrInvalidHash).
 	Delete(ctx context.Context, sha256hex string) error
 }

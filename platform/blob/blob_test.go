@@ -121,6 +121,7 @@ func runSuite(t *testing.T, b backend) {
 		{"FailedPutStoresNothing", testFailedPut},
 		{"Corruption", testCorruption},
 		{"Delete", testDelete},
+		{"GuardedDelete", testGuardedDelete},
 		{"Ping", func(t *testing.T, _ backend, s blob.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
@@ -393,5 +394,46 @@ func testDelete(t *testing.T, _ backend, s blob.Store) {
 	// The same bytes can be stored again.
 	if again := put(t, s, []byte("trip photo past retention")); again != o {
 		t.Fatalf("%+v != %+v", again, o)
+	}
+}
+
+// testGuardedDelete: a guarded store keeps an object another feature still
+// refers to, deletes it once nothing does, and keeps it when a referrer
+// cannot answer.
+func testGuardedDelete(t *testing.T, _ backend, s blob.Store) {
+	ctx := context.Background()
+	g := blob.Guard(s)
+	o := put(t, g, []byte("one photo, sent as a tip and during a trip"))
+	tipRefers, broken := true, false
+	g.Refer(func(_ context.Context, sha string) (bool, error) { return false, nil }) // the trip's own row is gone
+	g.Refer(func(_ context.Context, sha string) (bool, error) { return tipRefers && sha == o.SHA256, nil })
+	g.Refer(func(_ context.Context, sha string) (bool, error) {
+		if broken {
+			return false, errors.New("database away")
+		}
+		return false, nil
+	})
+	if err := g.Delete(ctx, o.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stat(ctx, o.SHA256); err != nil {
+		t.Fatalf("object another feature refers to was deleted: %v", err)
+	}
+	tipRefers, broken = false, true
+	if err := g.Delete(ctx, o.SHA256); err == nil {
+		t.Fatal("delete went ahead while a referrer failed")
+	}
+	if _, err := s.Stat(ctx, o.SHA256); err != nil {
+		t.Fatalf("object deleted while a referrer failed: %v", err)
+	}
+	broken = false
+	if err := g.Delete(ctx, o.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stat(ctx, o.SHA256); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("unreferenced object kept: %v", err)
+	}
+	if err := g.Delete(ctx, "nothex"); !errors.Is(err, blob.ErrInvalidHash) {
+		t.Fatalf("bad hash: %v", err)
 	}
 }

@@ -1,0 +1,6 @@
+package media
+
+// BlobColumns are the columns of this feature's tables that hold blob
+// hashes (table.column). Objects are shared by hash across features, so
+// the node deletes an object only when no feature's column names it.
+var BlobColumns = []string{"media_segments.sha256", "media_snapshots.sha256"}
