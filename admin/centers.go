@@ -69,6 +69,11 @@ func (s *Service) handleSetCenter(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	code := r.PathValue("code")
+	if !inArea(p.Center, code) {
+		fail(w, r, errOutsideArea)
+		return
+	}
 	var req struct {
 		Active *bool  `json:"active"`
 		Reason string `json:"reason"`
@@ -79,11 +84,6 @@ func (s *Service) handleSetCenter(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Active == nil {
 		fail(w, r, errMissing("active"))
-		return
-	}
-	code := r.PathValue("code")
-	if !inArea(p.Center, code) {
-		fail(w, r, errOutsideArea)
 		return
 	}
 	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {

@@ -126,6 +126,11 @@ func (s *Service) handleUpdateOfficer(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
 	var req struct {
 		Name     *string `json:"name"`
 		Role     *string `json:"role"`
@@ -134,11 +139,6 @@ func (s *Service) handleUpdateOfficer(w http.ResponseWriter, r *http.Request) {
 		Reason   string  `json:"reason"`
 	}
 	if err := api.Decode(w, r, &req, 4096); err != nil {
-		fail(w, r, err)
-		return
-	}
-	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
-	if err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -208,16 +208,16 @@ func (s *Service) handleResetPassword(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
 	var req struct {
 		Password string `json:"password"`
 		Reason   string `json:"reason"`
 	}
 	if err := api.Decode(w, r, &req, 4096); err != nil {
-		fail(w, r, err)
-		return
-	}
-	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
-	if err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -269,15 +269,15 @@ func (s *Service) handleConfirmTOTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
 	var req struct {
 		Code string `json:"code"`
 	}
 	if err := api.Decode(w, r, &req, 1024); err != nil {
-		fail(w, r, err)
-		return
-	}
-	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
-	if err != nil {
 		fail(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package alarm
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -86,13 +87,13 @@ func checkRaise(in RaiseBody) error {
 }
 
 func (s *Service) handleRaise(w http.ResponseWriter, r *http.Request) {
-	var in RaiseBody
-	if err := api.Decode(w, r, &in, 16<<10); err != nil {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
+	var in RaiseBody
+	if err := api.Decode(w, r, &in, 16<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -157,6 +158,22 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, a)
 }
 
+// may answers, before the request's body is read, whether p may do a on
+// alarm id: alarm_not_found when p may not see it, forbidden or
+// not_your_alarm when they see it but may not do a. A caller who is
+// refused learns nothing from the body rules. The service checks again,
+// with the state, as it acts.
+func (s *Service) may(ctx context.Context, p account.Principal, id string, a Action) error {
+	if !validID(id) {
+		return ErrNotFound
+	}
+	row, err := loadRow(ctx, s.db, s.db.Dialect, id, false)
+	if err != nil {
+		return err
+	}
+	return Authorize(p, s.roleOf(p, row), row.view(), a)
+}
+
 type reasonBody struct {
 	Reason string `json:"reason"`
 }
@@ -170,13 +187,17 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
-	var in reasonBody
-	if err := decodeOptional(w, r, &in); err != nil {
+	p, err := account.Require(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.Require(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActCancel); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in reasonBody
+	if err := decodeOptional(w, r, &in); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -208,13 +229,17 @@ func DecodeMessage(b []byte) (string, error) {
 }
 
 func (s *Service) handleAddMessage(w http.ResponseWriter, r *http.Request) {
-	var in MessageBody
-	if err := api.Decode(w, r, &in, 16<<10); err != nil {
+	p, err := account.Require(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.Require(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActMessage); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in MessageBody
+	if err := api.Decode(w, r, &in, 16<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -266,13 +291,17 @@ type ackBody struct {
 }
 
 func (s *Service) handleAck(w http.ResponseWriter, r *http.Request) {
-	var in ackBody
-	if err := api.Decode(w, r, &in, 1024); err != nil {
+	p, err := account.Require(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.Require(r)
-	if err != nil {
+	if _, err := s.Access(r.Context(), p, r.PathValue("id")); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in ackBody
+	if err := api.Decode(w, r, &in, 1024); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -285,13 +314,17 @@ func (s *Service) handleAck(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleAddPosition(w http.ResponseWriter, r *http.Request) {
-	var in Position
-	if err := api.Decode(w, r, &in, 4096); err != nil {
+	p, err := account.Require(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.Require(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActPosition); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in Position
+	if err := api.Decode(w, r, &in, 4096); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -405,13 +438,17 @@ func (s *Service) handleAnswer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleRelease(w http.ResponseWriter, r *http.Request) {
-	var in reasonBody
-	if err := decodeOptional(w, r, &in); err != nil {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActRequeue); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in reasonBody
+	if err := decodeOptional(w, r, &in); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -425,13 +462,17 @@ type transferBody struct {
 }
 
 func (s *Service) handleTransfer(w http.ResponseWriter, r *http.Request) {
-	var in transferBody
-	if err := api.Decode(w, r, &in, 8<<10); err != nil {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActTransfer); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in transferBody
+	if err := api.Decode(w, r, &in, 8<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -444,13 +485,17 @@ type endBody struct {
 }
 
 func (s *Service) handleEnd(w http.ResponseWriter, r *http.Request) {
-	var in endBody
-	if err := api.Decode(w, r, &in, 8<<10); err != nil {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActEnd); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in endBody
+	if err := api.Decode(w, r, &in, 8<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -469,13 +514,17 @@ func (s *Service) handleIncident(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleSaveIncident(w http.ResponseWriter, r *http.Request) {
-	var in IncidentInput
-	if err := api.Decode(w, r, &in, 64<<10); err != nil {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActIncident); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in IncidentInput
+	if err := api.Decode(w, r, &in, 64<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -504,13 +553,17 @@ type unitBody struct {
 }
 
 func (s *Service) handleDispatchUnit(w http.ResponseWriter, r *http.Request) {
-	var in unitBody
-	if err := api.Decode(w, r, &in, 8<<10); err != nil {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActIncident); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in unitBody
+	if err := api.Decode(w, r, &in, 8<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -527,13 +580,17 @@ type statusBody struct {
 }
 
 func (s *Service) handleUnitStatus(w http.ResponseWriter, r *http.Request) {
-	var in statusBody
-	if err := api.Decode(w, r, &in, 1024); err != nil {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActIncident); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in statusBody
+	if err := api.Decode(w, r, &in, 1024); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -547,13 +604,17 @@ type callbackBody struct {
 }
 
 func (s *Service) handleAddCallback(w http.ResponseWriter, r *http.Request) {
-	var in callbackBody
-	if err := api.Decode(w, r, &in, 8<<10); err != nil {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
+	if err := s.may(r.Context(), p, r.PathValue("id"), ActCallback); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in callbackBody
+	if err := api.Decode(w, r, &in, 8<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package guardian
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -68,13 +69,13 @@ type InviteBody struct {
 }
 
 func (s *Service) handleInvite(w http.ResponseWriter, r *http.Request) {
-	var in InviteBody
-	if err := api.Decode(w, r, &in, 4<<10); err != nil {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
+	var in InviteBody
+	if err := api.Decode(w, r, &in, 4<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -103,15 +104,19 @@ func (s *Service) handleRespond(accept bool) http.HandlerFunc {
 }
 
 func (s *Service) handleDefault(w http.ResponseWriter, r *http.Request) {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if err := s.ownLink(r.Context(), p, r.PathValue("id")); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		Default bool `json:"default"`
 	}
 	if err := api.Decode(w, r, &in, 1<<10); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -151,15 +156,15 @@ func (s *Service) handleGetPIN(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleSetPIN(w http.ResponseWriter, r *http.Request) {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		PIN string `json:"pin"`
 	}
 	if err := api.Decode(w, r, &in, 1<<10); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -198,13 +203,13 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
-	var in StartRequest
-	if err := api.Decode(w, r, &in, 8<<10); err != nil {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
+	var in StartRequest
+	if err := api.Decode(w, r, &in, 8<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -251,13 +256,17 @@ type PointsBody struct {
 }
 
 func (s *Service) handleAddPoints(w http.ResponseWriter, r *http.Request) {
-	var in PointsBody
-	if err := api.Decode(w, r, &in, 256<<10); err != nil {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
+	if err := s.mayTrip(r.Context(), p, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in PointsBody
+	if err := api.Decode(w, r, &in, 256<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -274,6 +283,10 @@ func (s *Service) handleAddPoints(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleAddMedia(w http.ResponseWriter, r *http.Request) {
 	p, err := account.RequireCitizen(r)
 	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if err := s.mayTrip(r.Context(), p, r.PathValue("id"), true); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -302,6 +315,21 @@ func (s *Service) handleAddMedia(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusCreated, m)
 }
 
+// mayTrip answers, before the request's body is read, whether p may act
+// on trip id: as its traveller (traveller true), or as its traveller or
+// one of its guardians. Everyone else gets trip_not_found, as from the
+// service, which checks again as it acts.
+func (s *Service) mayTrip(ctx context.Context, p account.Principal, id string, traveller bool) error {
+	_, role, err := s.access(ctx, s.db, p, id)
+	if err != nil {
+		return err
+	}
+	if traveller && role != RoleTraveller {
+		return ErrTripNotFound
+	}
+	return nil
+}
+
 func serveMedia(w http.ResponseWriter, m Media, rc io.ReadCloser) {
 	defer rc.Close()
 	w.Header().Set("Content-Type", m.MIME)
@@ -328,15 +356,19 @@ func (s *Service) handleMedia(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleCheckIn(w http.ResponseWriter, r *http.Request) {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if err := s.mayTrip(r.Context(), p, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		ExpectedAt *time.Time `json:"expected_at,omitempty"`
 	}
 	if err := api.Decode(w, r, &in, 1<<10); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -354,13 +386,17 @@ type EndBody struct {
 }
 
 func (s *Service) handleEnd(w http.ResponseWriter, r *http.Request) {
-	var in EndBody
-	if err := api.Decode(w, r, &in, 1<<10); err != nil {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
+	if err := s.mayTrip(r.Context(), p, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in EndBody
+	if err := api.Decode(w, r, &in, 1<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -373,13 +409,17 @@ func (s *Service) handleEnd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleRaise(w http.ResponseWriter, r *http.Request) {
-	var in RaiseRequest
-	if err := api.Decode(w, r, &in, 1<<10); err != nil {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
+	if err := s.mayTrip(r.Context(), p, r.PathValue("id"), false); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in RaiseRequest
+	if err := api.Decode(w, r, &in, 1<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}

@@ -235,6 +235,21 @@ func (s *Service) Revoke(ctx context.Context, p account.Principal, linkID string
 	return err
 }
 
+// ownLink answers, before a request's body is read, whether linkID is one
+// of p's links SetDefault may change: guardian_link_not_found otherwise.
+func (s *Service) ownLink(ctx context.Context, p account.Principal, linkID string) error {
+	var n int
+	err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM guardian_links WHERE id = $1 AND owner_id = $2 AND state IN ('pending', 'accepted')",
+		linkID, p.ID).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("guardian: read link: %w", err)
+	}
+	if n == 0 {
+		return ErrLinkNotFound
+	}
+	return nil
+}
+
 // SetDefault marks an accepted or pending guardian as a default for new
 // trips (at most MaxDefaults), or unmarks it. Errors:
 // guardian_link_not_found, too_many_defaults.

@@ -63,6 +63,17 @@ func signedIn(w http.ResponseWriter, r *http.Request) (Caller, bool) {
 	return c, true
 }
 
+// signedInCitizen is signedIn for the endpoints only citizens use: officers are
+// refused before their body is read (the service refuses them too).
+func signedInCitizen(w http.ResponseWriter, r *http.Request) (Caller, bool) {
+	c, ok := signedIn(w, r)
+	if ok && !c.IsCitizen() {
+		api.Fail(w, r, apperr.ErrForbidden.Msg("this is for citizens, from the citizen app"))
+		return c, false
+	}
+	return c, ok
+}
+
 func respond[T any](w http.ResponseWriter, r *http.Request, status int, v T, err error) {
 	if err != nil {
 		api.Fail(w, r, err)
@@ -72,7 +83,7 @@ func respond[T any](w http.ResponseWriter, r *http.Request, status int, v T, err
 }
 
 func (s *Service) handleSubmit(w http.ResponseWriter, r *http.Request) {
-	c, ok := signedIn(w, r)
+	c, ok := signedInCitizen(w, r)
 	if !ok {
 		return
 	}
@@ -184,6 +195,10 @@ func (s *Service) handleVerify(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		Note string `json:"note"`
 	}
@@ -200,6 +215,10 @@ func (s *Service) handlePublish(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in PublishInput
 	if err := api.Decode(w, r, &in, 16<<10); err != nil {
 		api.Fail(w, r, err)
@@ -212,6 +231,10 @@ func (s *Service) handlePublish(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleReject(w http.ResponseWriter, r *http.Request) {
 	c, ok := signedIn(w, r)
 	if !ok {
+		return
+	}
+	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -231,6 +254,10 @@ func (s *Service) handleClose(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		Outcome Outcome `json:"outcome"`
 		Notice  string  `json:"notice"`
@@ -246,6 +273,10 @@ func (s *Service) handleClose(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleProgress(w http.ResponseWriter, r *http.Request) {
 	c, ok := signedIn(w, r)
 	if !ok {
+		return
+	}
+	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -271,6 +302,10 @@ func (s *Service) handleSightings(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleTriage(w http.ResponseWriter, r *http.Request) {
 	c, ok := signedIn(w, r)
 	if !ok {
+		return
+	}
+	if err := s.mayTriage(r.Context(), c, r.PathValue("sid")); err != nil {
+		api.Fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -345,6 +380,10 @@ func (s *Service) handlePublic(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleSighting(w http.ResponseWriter, r *http.Request) {
 	c := caller(r)
 	id := r.PathValue("id")
+	if err := s.maySight(r.Context(), c, id); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		var in SightingInput
@@ -398,7 +437,7 @@ func (s *Service) handleArea(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleSetArea(w http.ResponseWriter, r *http.Request) {
-	c, ok := signedIn(w, r)
+	c, ok := signedInCitizen(w, r)
 	if !ok {
 		return
 	}
@@ -433,7 +472,7 @@ func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleRead(w http.ResponseWriter, r *http.Request) {
-	c, ok := signedIn(w, r)
+	c, ok := signedInCitizen(w, r)
 	if !ok {
 		return
 	}

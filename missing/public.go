@@ -234,6 +234,23 @@ type SightingReceipt struct {
 	CreatedAt string `json:"created_at"`
 }
 
+// maySight answers, before the request's body is read, whether c may send
+// a sighting for notice id: forbidden for officers, notice_not_found for a
+// notice never published. AddSighting checks again as it acts.
+func (s *Service) maySight(ctx context.Context, c Caller, id string) error {
+	if c.IsOfficer() {
+		return apperr.ErrForbidden.Msg("sightings come from the public")
+	}
+	n, err := getNotice(ctx, s.db, id)
+	if err != nil {
+		return err
+	}
+	if n.PublishedAt.IsZero() {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // AddSighting takes a sighting for a published notice from a citizen or,
 // signed out, anonymously, with an optional photo (photo nil: none), and
 // wakes the handling centre. Errors: notice_not_found, invalid_state
@@ -338,6 +355,27 @@ func (s *Service) Sightings(ctx context.Context, c Caller, id string) ([]Sightin
 		out = append(out, sightingView(sg))
 	}
 	return out, nil
+}
+
+// mayTriage answers, before the request's body is read, whether c may
+// triage sighting sid: sighting_not_found unless c is an officer who sees
+// its notice, forbidden for one who may only read it. Triage checks again
+// as it acts.
+func (s *Service) mayTriage(ctx context.Context, c Caller, sid string) error {
+	if !c.SignedIn() {
+		return apperr.ErrUnauthorized
+	}
+	sg, err := getSighting(ctx, s.db, sid)
+	if err != nil {
+		return err
+	}
+	if _, err := s.officerNotice(ctx, s.db, c, sg.NoticeID, true); err != nil {
+		if apperr.CodeOf(err) == ErrNotFound.Code {
+			return ErrSightingNotFound
+		}
+		return err
+	}
+	return nil
 }
 
 // Triage records an officer's assessment of a sighting. Errors:

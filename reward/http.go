@@ -66,13 +66,13 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {
-	var in NewTask
-	if err := api.Decode(w, r, &in, 64<<10); err != nil {
+	p, err := account.RequireOfficer(r, account.Handler, account.Supervisor)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
+	var in NewTask
+	if err := api.Decode(w, r, &in, 64<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -139,16 +139,16 @@ func (h *Handler) media(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) submitClue(w http.ResponseWriter, r *http.Request) {
-	var in NewClue
-	if err := api.Decode(w, r, &in, 32<<10); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
 	p, err := account.RequireCitizen(r)
 	if err == nil {
 		err = h.clues.Allow(p.ID)
 	}
 	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in NewClue
+	if err := api.Decode(w, r, &in, 32<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -189,16 +189,20 @@ func (h *Handler) myClues(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) reward(w http.ResponseWriter, r *http.Request) {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if _, err := h.svc.rewardable(r.Context(), p, r.PathValue("id"), r.PathValue("cid")); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		AmountYuan int64  `json:"amount_yuan"`
 		Note       string `json:"note"`
 	}
 	if err := api.Decode(w, r, &in, 8<<10); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -216,12 +220,12 @@ type claimReq struct {
 }
 
 func (h *Handler) claim(w http.ResponseWriter, r *http.Request, redeem bool) {
-	var in claimReq
-	if err := api.Decode(w, r, &in, 4096); err != nil {
+	if err := h.claims.Allow(api.ClientIP(r)); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	if err := h.claims.Allow(api.ClientIP(r)); err != nil {
+	var in claimReq
+	if err := api.Decode(w, r, &in, 4096); err != nil {
 		api.Fail(w, r, err)
 		return
 	}

@@ -569,16 +569,34 @@ func (s *Service) MyClues(ctx context.Context, p account.Principal) ([]Clue, err
 	return cs, err
 }
 
+// rewardable loads the task of a clue p may reward: reward_not_found or
+// clue_not_found when there is no such task or clue on it, forbidden when
+// p is not of the publishing centre (or over it).
+func (s *Service) rewardable(ctx context.Context, p account.Principal, taskID, clueID string) (*Task, error) {
+	t, err := s.Get(ctx, p, taskID)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(p, t.Center.Code) {
+		return nil, apperr.ErrForbidden.Msg("only the publishing centre rewards clues")
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM reward_clues WHERE id = $1 AND task_id = $2", clueID, taskID).Scan(&n); err != nil {
+		return nil, internal("clue", err)
+	}
+	if n == 0 {
+		return nil, ErrClueNotFound
+	}
+	return t, nil
+}
+
 // MarkRewarded marks a clue as earning a reward (amount default the
 // task's). Errors: reward_not_found, clue_not_found, forbidden,
 // invalid_amount, invalid_state.
 func (s *Service) MarkRewarded(ctx context.Context, p account.Principal, taskID, clueID string, amount int64, note, ip string) (Clue, error) {
-	t, err := s.Get(ctx, p, taskID)
+	t, err := s.rewardable(ctx, p, taskID, clueID)
 	if err != nil {
 		return Clue{}, err
-	}
-	if !canManage(p, t.Center.Code) {
-		return Clue{}, apperr.ErrForbidden.Msg("only the publishing centre rewards clues")
 	}
 	if amount == 0 {
 		amount = t.AmountYuan

@@ -133,13 +133,13 @@ func parsePosition(s string) (Position, bool) {
 }
 
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
-	var in NewTip
-	if err := api.Decode(w, r, &in, 64<<10); err != nil {
+	p, err := account.RequireCitizen(r)
+	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
-	p, err := account.RequireCitizen(r)
-	if err != nil {
+	var in NewTip
+	if err := api.Decode(w, r, &in, 64<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -231,18 +231,22 @@ func (h *Handler) messages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Text string `json:"text"`
-	}
-	if err := api.Decode(w, r, &in, 16<<10); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
 	p, err := account.Require(r)
 	if err == nil {
 		err = h.posts.Allow(p.Actor())
 	}
 	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if _, _, err := h.svc.correspondent(r.Context(), p, r.PathValue("id")); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := api.Decode(w, r, &in, 16<<10); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -255,15 +259,19 @@ func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) assign(w http.ResponseWriter, r *http.Request) {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if _, err := h.svc.assignable(r.Context(), p, r.PathValue("id")); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		Handler string `json:"handler"`
 	}
 	if err := api.Decode(w, r, &in, 4096); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -290,16 +298,20 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) close(w http.ResponseWriter, r *http.Request) {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	if _, err := h.svc.handled(r.Context(), p, r.PathValue("id")); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		Result Result `json:"result"`
 		Note   string `json:"note"`
 	}
 	if err := api.Decode(w, r, &in, 16<<10); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -312,15 +324,21 @@ func (h *Handler) close(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) reveal(w http.ResponseWriter, r *http.Request) {
+	p, err := account.RequireOfficer(r)
+	if err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	// A refused attempt is audited here, before its body (and reason) is
+	// read: the caller learns nothing of what the body should hold.
+	if _, err := h.svc.revealer(r.Context(), p, r.PathValue("id"), api.ClientIP(r), ""); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
 	var in struct {
 		Reason string `json:"reason"`
 	}
 	if err := api.Decode(w, r, &in, 4096); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	p, err := account.RequireOfficer(r)
-	if err != nil {
 		api.Fail(w, r, err)
 		return
 	}

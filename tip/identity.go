@@ -20,18 +20,12 @@ import (
 // not_assigned_handler, invalid_state (closed), tip_anonymous.
 func (s *Service) Reveal(ctx context.Context, p account.Principal, id, ip, reason string) (Identity, error) {
 	reason = strings.TrimSpace(reason)
-	t, err := s.officerTip(ctx, s.db, p, id)
+	t, err := s.revealer(ctx, p, id, ip, reason)
 	if err != nil {
 		return Identity{}, err
 	}
 	if n := utf8.RuneCountInString(reason); n < 5 || n > 500 || !utf8.ValidString(reason) {
 		return Identity{}, ErrReasonRequired
-	}
-	if !isAssigned(p, t) {
-		if _, err := s.audit.Append(ctx, officerEntry(p, ip, "tip.identity.denied", id, reason, nil)); err != nil {
-			return Identity{}, err
-		}
-		return Identity{}, ErrNotAssignedHandler
 	}
 	if t.State == Closed {
 		return Identity{}, ErrState.With("state", t.State)
@@ -51,6 +45,24 @@ func (s *Service) Reveal(ctx context.Context, p account.Principal, id, ip, reaso
 		return Identity{}, internal("identity", err)
 	}
 	return ident, nil
+}
+
+// revealer loads a tip whose identity p may reveal: tip_not_found when p
+// may not see it, not_assigned_handler when p sees it but is not its
+// assigned handler — an attempt written to the audit log
+// (tip.identity.denied, with the reason given, if any).
+func (s *Service) revealer(ctx context.Context, p account.Principal, id, ip, reason string) (*Tip, error) {
+	t, err := s.officerTip(ctx, s.db, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if !isAssigned(p, t) {
+		if _, err := s.audit.Append(ctx, officerEntry(p, ip, "tip.identity.denied", id, reason, nil)); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotAssignedHandler
+	}
+	return t, nil
 }
 
 // RewrapIdentities moves every sealed identity whose data key is wrapped by

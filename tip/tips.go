@@ -406,16 +406,26 @@ func (s *Service) officerTip(ctx context.Context, q db.Querier, p account.Princi
 	return t, nil
 }
 
-// Assign gives a tip to a handling officer of its centre (again, to
-// reassign). Only a supervisor of the centre or above may. Errors:
-// tip_not_found, forbidden, invalid_handler, invalid_state (closed).
-func (s *Service) Assign(ctx context.Context, p account.Principal, id, handler, ip string) (*Tip, error) {
+// assignable loads a tip p may assign: tip_not_found when p may not see
+// it, forbidden when p sees it but is not a supervisor over its centre.
+func (s *Service) assignable(ctx context.Context, p account.Principal, id string) (*Tip, error) {
 	t, err := s.officerTip(ctx, s.db, p, id)
 	if err != nil {
 		return nil, err
 	}
 	if !canAssign(p, t) {
 		return nil, apperr.ErrForbidden.Msg("only a supervisor of the receiving centre assigns tips")
+	}
+	return t, nil
+}
+
+// Assign gives a tip to a handling officer of its centre (again, to
+// reassign). Only a supervisor of the centre or above may. Errors:
+// tip_not_found, forbidden, invalid_handler, invalid_state (closed).
+func (s *Service) Assign(ctx context.Context, p account.Principal, id, handler, ip string) (*Tip, error) {
+	t, err := s.assignable(ctx, p, id)
+	if err != nil {
+		return nil, err
 	}
 	o, err := s.accounts.GetOfficer(ctx, handler)
 	if err != nil || o.Role != account.Handler || o.Center != t.Center.Code || o.Disabled {
@@ -460,13 +470,23 @@ func (s *Service) Close(ctx context.Context, p account.Principal, id, ip string,
 	return s.transition(ctx, p, id, ip, "tip.close", []State{Assigned, Handling}, Closed, result, note)
 }
 
-func (s *Service) transition(ctx context.Context, p account.Principal, id, ip, action string, from []State, to State, result Result, note string) (*Tip, error) {
+// handled loads a tip p handles: tip_not_found when p may not see it,
+// not_assigned_handler when p sees it but is not its assigned handler.
+func (s *Service) handled(ctx context.Context, p account.Principal, id string) (*Tip, error) {
 	t, err := s.officerTip(ctx, s.db, p, id)
 	if err != nil {
 		return nil, err
 	}
 	if !isAssigned(p, t) {
 		return nil, ErrNotAssignedHandler
+	}
+	return t, nil
+}
+
+func (s *Service) transition(ctx context.Context, p account.Principal, id, ip, action string, from []State, to State, result Result, note string) (*Tip, error) {
+	t, err := s.handled(ctx, p, id)
+	if err != nil {
+		return nil, err
 	}
 	ok := false
 	for _, f := range from {
@@ -502,29 +522,42 @@ func (s *Service) transition(ctx context.Context, p account.Principal, id, ip, a
 	return s.getTip(ctx, s.db, id)
 }
 
+// correspondent loads a tip p may write to, and says as whom: "tipster"
+// (their own tip) or "police" (its assigned handler). Errors:
+// not_assigned_handler for another officer who sees the tip, else
+// tip_not_found.
+func (s *Service) correspondent(ctx context.Context, p account.Principal, id string) (*Tip, string, error) {
+	t, err := s.getTip(ctx, s.db, id)
+	if err != nil {
+		return nil, "", err
+	}
+	switch {
+	case p.IsCitizen() && t.ownerRef == s.ownerRef(p):
+		return t, "tipster", nil
+	case p.IsOfficer() && isAssigned(p, t):
+		return t, "police", nil
+	case p.IsOfficer() && canView(p, t):
+		return nil, "", ErrNotAssignedHandler
+	}
+	return nil, "", ErrTipNotFound
+}
+
 // PostMessage adds a line to the dialogue: from the tipster (their own
 // tip) or the assigned handler. Errors: tip_not_found,
 // not_assigned_handler, invalid_message, invalid_state (closed).
 func (s *Service) PostMessage(ctx context.Context, p account.Principal, id, ip, text string) (Message, error) {
+	t, from, err := s.correspondent(ctx, p, id)
+	if err != nil {
+		return Message{}, err
+	}
 	text = strings.TrimSpace(text)
 	if text == "" || utf8.RuneCountInString(text) > 2000 || !utf8.ValidString(text) {
 		return Message{}, ErrMessage
 	}
-	t, err := s.getTip(ctx, s.db, id)
-	if err != nil {
-		return Message{}, err
-	}
-	m := Message{Text: text, At: s.clock()}
+	m := Message{From: from, Text: text, At: s.clock()}
 	officerID := ""
-	switch {
-	case p.IsCitizen() && t.ownerRef == s.ownerRef(p):
-		m.From = "tipster"
-	case p.IsOfficer() && isAssigned(p, t):
-		m.From, officerID = "police", p.ID
-	case p.IsOfficer() && canView(p, t):
-		return Message{}, ErrNotAssignedHandler
-	default:
-		return Message{}, ErrTipNotFound
+	if from == "police" {
+		officerID = p.ID
 	}
 	if t.State == Closed {
 		return Message{}, ErrState.With("state", t.State)
