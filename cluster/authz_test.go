@@ -81,6 +81,19 @@ var bodies = map[string]any{
 	"POST /api/v1/trips/{id}/points":             map[string]any{"points": []any{map[string]any{"lat": 38.04, "lng": 114.51, "accuracy_m": 10, "at": time.Now().UTC().Format(time.RFC3339)}}},
 }
 
+// matrixBody is the body the matrix sends with op: bodies[op], else "{}"
+// for writes, else none.
+func matrixBody(op string) any {
+	if b, ok := bodies[op]; ok {
+		return b
+	}
+	switch method, _, _ := strings.Cut(op, " "); method {
+	case "POST", "PUT", "PATCH":
+		return "{}"
+	}
+	return nil
+}
+
 // TestAuthzMatrix calls every operation in /api/v1/openapi.json as every
 // kind of caller — anonymous, citizen A (who owns the objects), citizen B,
 // A's guardian, a dispatcher of A's centre (X) and of another centre (Y),
@@ -93,33 +106,8 @@ var bodies = map[string]any{
 func TestAuthzMatrix(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	data := t.TempDir()
-	node, err := app.Start(ctx, app.Config{Data: data, Addr: "127.0.0.1:0", Demo: true, SMSSecret: "authz-sms-secret"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeNode(t, node)
-	base, outbox := node.URL, filepath.Join(data, "sms-outbox.jsonl")
-
+	base, users, fx := startAuthz(t, ctx)
 	ops := openAPIOps(t, base)
-	users := map[string]*User{"anon": NewUser("anon", LoopbackIP(400))}
-	for i, ph := range map[string]string{"citA": phone(5001), "citB": phone(5002), "guard": phone(5003)} {
-		u := NewUser(i, LoopbackIP(401+len(users)))
-		if err := u.SignInCitizenAt(ctx, base, outbox, ph); err != nil {
-			t.Fatal(err)
-		}
-		users[i] = u
-	}
-	x := centerOf(t, users["anon"], base, pointX)
-	y := centerOf(t, users["anon"], base, pointY)
-	for who, name := range map[string]string{"dispX": "d" + x, "dispY": "d" + y, "handler": "h" + x, "super": "s" + x[:4] + "00", "admin": "admin"} {
-		u := NewUser(who, LoopbackIP(410+len(users)))
-		if err := u.SignInOfficer(ctx, base, name); err != nil {
-			t.Fatal(err)
-		}
-		users[who] = u
-	}
-	fx := makeFixtures(t, ctx, base, users, x)
 
 	table := readTable(t)
 	var missing, stale, mismatches []string
@@ -132,14 +120,7 @@ func TestAuthzMatrix(t *testing.T) {
 		url := fx.fill(path)
 		got := make([]byte, len(callers))
 		for _, who := range runOrder {
-			var body any
-			if method == "POST" || method == "PUT" || method == "PATCH" {
-				body = "{}"
-			}
-			if b, ok := bodies[op]; ok {
-				body = b
-			}
-			r, err := users[who].Do(ctx, base, method, url, nil, body)
+			r, err := users[who].Do(ctx, base, method, url, nil, matrixBody(op))
 			if err != nil {
 				t.Fatalf("%s as %s: %v", op, who, err)
 			}
@@ -186,6 +167,38 @@ func TestAuthzMatrix(t *testing.T) {
 		t.Error(m)
 	}
 	t.Logf("%d operations × %d callers checked", len(ops), len(callers))
+}
+
+// startAuthz starts a demo node (closed when t ends), signs in one user of
+// each kind in callers and makes the fixtures they are called against.
+func startAuthz(t *testing.T, ctx context.Context) (base string, users map[string]*User, fx fixtures) {
+	t.Helper()
+	data := t.TempDir()
+	node, err := app.Start(ctx, app.Config{Data: data, Addr: "127.0.0.1:0", Demo: true, SMSSecret: "authz-sms-secret"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeNode(t, node) })
+	base, outbox := node.URL, filepath.Join(data, "sms-outbox.jsonl")
+
+	users = map[string]*User{"anon": NewUser("anon", LoopbackIP(400))}
+	for i, ph := range map[string]string{"citA": phone(5001), "citB": phone(5002), "guard": phone(5003)} {
+		u := NewUser(i, LoopbackIP(401+len(users)))
+		if err := u.SignInCitizenAt(ctx, base, outbox, ph); err != nil {
+			t.Fatal(err)
+		}
+		users[i] = u
+	}
+	x := centerOf(t, users["anon"], base, pointX)
+	y := centerOf(t, users["anon"], base, pointY)
+	for who, name := range map[string]string{"dispX": "d" + x, "dispY": "d" + y, "handler": "h" + x, "super": "s" + x[:4] + "00", "admin": "admin"} {
+		u := NewUser(who, LoopbackIP(410+len(users)))
+		if err := u.SignInOfficer(ctx, base, name); err != nil {
+			t.Fatal(err)
+		}
+		users[who] = u
+	}
+	return base, users, makeFixtures(t, ctx, base, users, x)
 }
 
 // fixtures are the objects the matrix calls against, by path parameter.
