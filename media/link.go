@@ -51,7 +51,7 @@ func (s *Service) SendVideoLink(ctx context.Context, p account.Principal, alarmI
 		return LinkResult{}, err
 	}
 	if g.Role != RoleDispatcher {
-		return LinkResult{}, ErrNotInAlarm.Msg("only the answering dispatcher may send a video link")
+		return LinkResult{}, errOnlyDispatcherLinks
 	}
 	if g.Alarm.Closed() {
 		return LinkResult{}, ErrAlarmClosed
@@ -199,6 +199,8 @@ func (s *Service) linkSession(ctx context.Context, sess, alarmID string) (Alarm,
 	return a, nil
 }
 
+var errOnlyDispatcherLinks = ErrNotInAlarm.Msg("only the answering dispatcher may send a video link")
+
 func (s *Service) handleSendLink(w http.ResponseWriter, r *http.Request) {
 	// Who, and may they see this alarm, before anything about the body.
 	p, err := account.RequireOfficer(r)
@@ -206,7 +208,10 @@ func (s *Service) handleSendLink(w http.ResponseWriter, r *http.Request) {
 		api.Fail(w, r, err)
 		return
 	}
-	if _, err := s.d.Alarms.Access(r.Context(), p, r.PathValue("id")); err != nil {
+	if g, err := s.d.Alarms.Access(r.Context(), p, r.PathValue("id")); err != nil || g.Role != RoleDispatcher {
+		if err == nil {
+			err = errOnlyDispatcherLinks
+		}
 		api.Fail(w, r, err)
 		return
 	}
@@ -250,6 +255,11 @@ func (s *Service) handleLinkStatus(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleClaimLink(w http.ResponseWriter, r *http.Request) {
 	if err := s.linkLimit.Allow(api.ClientIP(r)); err != nil {
+		api.Fail(w, r, err)
+		return
+	}
+	// An unknown or used link is 404 whatever the body says.
+	if _, err := s.LinkStatus(r.Context(), r.PathValue("token")); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
