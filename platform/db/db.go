@@ -50,6 +50,9 @@ type DB struct {
 	log     *slog.Logger
 	rebind  sync.Map // query text → rewritten text (SQLite only)
 	group   committer
+	// Prepared statements on SQLite (nil on PostgreSQL, where pgx keeps
+	// its own statement cache per connection).
+	wstmts, rstmts *stmtCache
 }
 
 // Querier is what *DB and *Tx have in common: feature stores take one so the
@@ -110,7 +113,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	d := &DB{Dialect: SQLite, w: w, r: r, log: log}
+	d := &DB{Dialect: SQLite, w: w, r: r, log: log, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}
 	if err := d.Ping(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -144,6 +147,8 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.wstmts.close()
+	d.rstmts.close()
 	err := d.w.Close()
 	if d.r != d.w {
 		err = errors.Join(err, d.r.Close())
@@ -170,23 +175,39 @@ func (d *DB) Q(query string) string {
 
 // Exec runs a write outside a transaction.
 func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return d.w.ExecContext(ctx, d.Q(query), args...)
+	q := d.Q(query)
+	if st := d.wstmts.prepare(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return d.w.ExecContext(ctx, q, args...)
 }
 
 // Query runs a read on the reader pool.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return d.r.QueryContext(ctx, d.Q(query), args...)
+	q := d.Q(query)
+	if st := d.rstmts.prepare(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return d.r.QueryContext(ctx, q, args...)
 }
 
 // QueryRow runs a single-row read on the reader pool.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return d.r.QueryRowContext(ctx, d.Q(query), args...)
+	q := d.Q(query)
+	if st := d.rstmts.prepare(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return d.r.QueryRowContext(ctx, q, args...)
 }
 
 // WriteRow runs a single-row statement that writes (INSERT … RETURNING,
 // UPDATE … RETURNING) on the writer pool, outside a transaction.
 func (d *DB) WriteRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return d.w.QueryRowContext(ctx, d.Q(query), args...)
+	q := d.Q(query)
+	if st := d.wstmts.prepare(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return d.w.QueryRowContext(ctx, q, args...)
 }
 
 // Tx is a transaction; it implements Querier.
@@ -208,15 +229,39 @@ func (t *Tx) ctx(ctx context.Context) context.Context {
 }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx(ctx), t.d.Q(query), args...)
+	ctx, q := t.ctx(ctx), t.d.Q(query)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(t.ctx(ctx), t.d.Q(query), args...)
+	ctx, q := t.ctx(ctx), t.d.Q(query)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx(ctx), t.d.Q(query), args...)
+	ctx, q := t.ctx(ctx), t.d.Q(query)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
+}
+
+// stmt returns the cached prepared statement for q bound to this
+// transaction (reusing its preparation on the writer connection), or nil
+// after asking the cache to prepare q for next time (see stmtCache).
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	st := t.d.wstmts.get(q)
+	if st == nil {
+		t.d.wstmts.later(q)
+		return nil
+	}
+	return t.tx.StmtContext(ctx, st)
 }
 
 // Dialect is the transaction's database dialect.
