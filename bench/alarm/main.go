@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -52,9 +53,23 @@ func main() {
 	latN := flag.Int("latency-alarms", 500, "alarms in the latency phase")
 	workers := flag.Int("workers", 32, "concurrent raisers in the throughput phase")
 	floorN := flag.Int("floor", 500, "floor iterations")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "alarm-bench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "alarm-bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*dbURL, *natsURL, *dur, *rate, *latN, *workers, *floorN); err != nil {
 		fmt.Fprintln(os.Stderr, "alarm-bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
