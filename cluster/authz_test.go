@@ -274,6 +274,19 @@ func makeFixtures(t *testing.T, ctx context.Context, base string, u map[string]*
 // openAPIOps lists "METHOD /path" for every operation in the document.
 func openAPIOps(t *testing.T, base string) []string {
 	t.Helper()
+	ops := openAPIOperations(t, base)
+	out := make([]string, 0, len(ops))
+	for op := range ops {
+		out = append(out, op)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// openAPIOperations reads the node's OpenAPI document: "METHOD /path" →
+// the operation object.
+func openAPIOperations(t *testing.T, base string) map[string]json.RawMessage {
+	t.Helper()
 	res, err := http.Get(base + "/api/v1/openapi.json")
 	if err != nil {
 		t.Fatal(err)
@@ -285,16 +298,15 @@ func openAPIOps(t *testing.T, base string) []string {
 	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	var ops []string
+	ops := map[string]json.RawMessage{}
 	for p, item := range doc.Paths {
-		for m := range item {
+		for m, raw := range item {
 			switch m {
 			case "get", "post", "put", "patch", "delete":
-				ops = append(ops, strings.ToUpper(m)+" "+p)
+				ops[strings.ToUpper(m)+" "+p] = raw
 			}
 		}
 	}
-	sort.Strings(ops)
 	return ops
 }
 
