@@ -23,6 +23,7 @@ import (
 	"open110/audit"
 	"open110/platform/apperr"
 	"open110/platform/db"
+	"open110/platform/ids"
 	"open110/platform/sms"
 )
 
@@ -472,20 +473,9 @@ func (s *Service) RevokeAll(ctx context.Context, q db.Querier, kind Kind, subjec
 	return nil
 }
 
-// NewID returns a random, URL-safe, roughly time-ordered ID with a prefix
-// ("c" citizens, "o" officers, …): 6 bytes of milliseconds then 10 random.
-func NewID(prefix string) string {
-	var b [16]byte
-	ms := uint64(time.Now().UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
-	}
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	return prefix + "_" + hex.EncodeToString(b[:])
-}
+// NewID returns a new object ID with a prefix ("c" citizens, "o"
+// officers, …): see platform/ids.
+func NewID(prefix string) string { return ids.New(prefix+"_", time.Now()) }
 
 func randomDigits(n int) (string, error) {
 	max := big.NewInt(1)

@@ -10,6 +10,7 @@ import (
 	"open110/account"
 	"open110/platform/apperr"
 	"open110/platform/db"
+	"open110/platform/ids"
 )
 
 // addMessage stores a chat message on r and appends its event.
@@ -20,7 +21,7 @@ func (w *wtx) addMessage(ctx context.Context, r *row, from MessageFrom, sender, 
 func (w *wtx) addMessageWithClientID(ctx context.Context, r *row, from MessageFrom, sender, text, channel, clientID string) (Message, error) {
 	now := w.s.now()
 	r.MsgSeq++
-	m := Message{ID: newID("m", now), AlarmID: r.ID, Seq: r.MsgSeq, From: from, Sender: sender, Text: text, Channel: channel, At: now}
+	m := Message{ID: ids.New("m", now), AlarmID: r.ID, Seq: r.MsgSeq, From: from, Sender: sender, Text: text, Channel: channel, At: now}
 	if _, err := w.Exec(ctx, "UPDATE alarms SET msg_seq = $2 WHERE id = $1", r.ID, r.MsgSeq); err != nil {
 		return Message{}, fmt.Errorf("alarm: message seq: %w", err)
 	}
@@ -61,7 +62,7 @@ func (s *Service) AddMessageOnce(ctx context.Context, p account.Principal, id, t
 	if err != nil {
 		return Message{}, err
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Message{}, ErrNotFound
 	}
 	var m Message
@@ -222,7 +223,7 @@ func (s *Service) Messages(ctx context.Context, p account.Principal, id string, 
 // other side's messages up to seq. Messages already marked keep their first
 // time. Returns how many messages changed. Errors: alarm_not_found.
 func (s *Service) Ack(ctx context.Context, p account.Principal, id string, deliveredUpTo, readUpTo int64) (int, error) {
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return 0, ErrNotFound
 	}
 	if readUpTo > deliveredUpTo {
@@ -288,7 +289,7 @@ func (s *Service) AddPosition(ctx context.Context, p account.Principal, id strin
 	if err := pos.Validate(); err != nil {
 		return PositionFix{}, err
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return PositionFix{}, ErrNotFound
 	}
 	var fix PositionFix
@@ -326,7 +327,7 @@ func (s *Service) AddPosition(ctx context.Context, p account.Principal, id strin
 // the dispatcher's one action. Errors: alarm_not_found, position_not_found,
 // not_your_alarm, invalid_transition.
 func (s *Service) AcceptPosition(ctx context.Context, p account.Principal, id string, seq int64) (Alarm, error) {
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Alarm{}, ErrNotFound
 	}
 	r, err := s.mutate(ctx, id, func(w *wtx, r *row) error {

@@ -11,6 +11,7 @@ import (
 	"open110/account"
 	"open110/platform/api"
 	"open110/platform/apperr"
+	"open110/platform/ids"
 )
 
 // Register adds the alarm routes to mux.
@@ -164,7 +165,7 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 // refused learns nothing from the body rules. The service checks again,
 // with the state, as it acts.
 func (s *Service) may(ctx context.Context, p account.Principal, id string, a Action) error {
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return ErrNotFound
 	}
 	row, err := loadRow(ctx, s.db, s.db.Dialect, id, false)

@@ -13,6 +13,7 @@ import (
 	"open110/audit"
 	"open110/platform/apperr"
 	"open110/platform/db"
+	"open110/platform/ids"
 )
 
 // Categories of the incident record (警情类别).
@@ -93,7 +94,7 @@ func (s *Service) SaveIncident(ctx context.Context, p account.Principal, id stri
 	if err := in.validate(); err != nil {
 		return Incident{}, err
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Incident{}, ErrNotFound
 	}
 	_, err := s.mutate(ctx, id, func(w *wtx, r *row) error {
@@ -206,7 +207,7 @@ func (s *Service) DispatchUnit(ctx context.Context, p account.Principal, id, uni
 	if unit == "" || utf8.RuneCountInString(unit) > 100 || utf8.RuneCountInString(note) > 500 {
 		return Unit{}, apperr.Invalidf("invalid_unit", "unit is required (at most 100 characters; note at most 500)")
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Unit{}, ErrNotFound
 	}
 	var u Unit
@@ -215,7 +216,7 @@ func (s *Service) DispatchUnit(ctx context.Context, p account.Principal, id, uni
 			return err
 		}
 		now := s.now()
-		u = Unit{ID: newID("u", now), Unit: unit, Note: note, DispatchedAt: now, DispatchedBy: p.Username}
+		u = Unit{ID: ids.New("u", now), Unit: unit, Note: note, DispatchedAt: now, DispatchedBy: p.Username}
 		if _, err := w.Exec(ctx, "INSERT INTO alarm_units (id, alarm_id, unit, note, dispatched_at, dispatched_by) VALUES ($1, $2, $3, $4, $5, $6)",
 			u.ID, id, unit, note, db.Micros(now), p.Username); err != nil {
 			return fmt.Errorf("alarm: dispatch unit: %w", err)
@@ -233,7 +234,7 @@ func (s *Service) UnitStatus(ctx context.Context, p account.Principal, id, unitI
 	if col == "" {
 		return Unit{}, apperr.Invalidf("invalid_status", "status must be arrived or cleared")
 	}
-	if !validID(id) || !validID(unitID) {
+	if !ids.Valid(id) || !ids.Valid(unitID) {
 		return Unit{}, ErrNotFound
 	}
 	_, err := s.mutate(ctx, id, func(w *wtx, r *row) error {
@@ -277,7 +278,7 @@ func (s *Service) AddCallback(ctx context.Context, p account.Principal, id, outc
 	if utf8.RuneCountInString(note) > 1000 {
 		return Callback{}, apperr.Invalidf("invalid_note", "note is longer than 1000 characters")
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Callback{}, ErrNotFound
 	}
 	var c Callback
@@ -286,7 +287,7 @@ func (s *Service) AddCallback(ctx context.Context, p account.Principal, id, outc
 			return err
 		}
 		now := s.now()
-		c = Callback{ID: newID("c", now), At: now, Officer: p.Username, Outcome: outcome, Note: note}
+		c = Callback{ID: ids.New("c", now), At: now, Officer: p.Username, Outcome: outcome, Note: note}
 		if _, err := w.Exec(ctx, "INSERT INTO alarm_callbacks (id, alarm_id, at, officer, outcome, note) VALUES ($1, $2, $3, $4, $5, $6)",
 			c.ID, id, db.Micros(now), p.Username, outcome, note); err != nil {
 			return fmt.Errorf("alarm: callback: %w", err)

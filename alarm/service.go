@@ -22,6 +22,7 @@ import (
 	"open110/platform/apperr"
 	"open110/platform/bus"
 	"open110/platform/db"
+	"open110/platform/ids"
 	"open110/platform/sms"
 )
 
@@ -392,7 +393,7 @@ func (s *Service) raise(ctx context.Context, in raiseInput) (Alarm, bool, error)
 		in.channel = "app"
 	}
 	now := s.now()
-	id := newID("a", now)
+	id := ids.New("a", now)
 	var out *row
 	err = s.inTx(ctx, func(w *wtx) error {
 		tx := w.Tx
@@ -557,7 +558,7 @@ func (s *Service) suspicions(ctx context.Context, q db.Querier, in raiseInput, n
 // Get returns one alarm. Errors: alarm_not_found (also for alarms p may not
 // see: another centre's alarm does not exist for them).
 func (s *Service) Get(ctx context.Context, p account.Principal, id string) (Alarm, error) {
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Alarm{}, ErrNotFound
 	}
 	r, err := loadRow(ctx, s.db, s.db.Dialect, id, false)
@@ -714,7 +715,7 @@ func (s *Service) centersOf(p account.Principal) []string {
 // p already holds returns it unchanged. Errors: alarm_not_found,
 // already_answered, invalid_transition, forbidden.
 func (s *Service) Answer(ctx context.Context, p account.Principal, id string) (Alarm, error) {
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Alarm{}, ErrNotFound
 	}
 	r, err := s.mutate(ctx, id, func(w *wtx, r *row) error {
@@ -802,7 +803,7 @@ func (s *Service) End(ctx context.Context, p account.Principal, id, disposition 
 	if err != nil {
 		return Alarm{}, err
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Alarm{}, ErrNotFound
 	}
 	r, err := s.mutate(ctx, id, func(w *wtx, r *row) error {
@@ -841,7 +842,7 @@ func (s *Service) allowed(p account.Principal, r *row, a Action) error {
 // Cancel withdraws the caller's own alarm before an answer. Errors:
 // alarm_not_found, invalid_transition (answered or over).
 func (s *Service) Cancel(ctx context.Context, p account.Principal, id, reason string) (Alarm, error) {
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Alarm{}, ErrNotFound
 	}
 	reason = trimText(reason)
@@ -875,7 +876,7 @@ func (s *Service) Cancel(ctx context.Context, p account.Principal, id, reason st
 // on, e.g. to leave for another call). Errors: alarm_not_found,
 // not_your_alarm, invalid_transition.
 func (s *Service) Release(ctx context.Context, p account.Principal, id, reason string) (Alarm, error) {
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Alarm{}, ErrNotFound
 	}
 	r, err := s.mutate(ctx, id, func(w *wtx, r *row) error {
@@ -923,7 +924,7 @@ func (s *Service) Transfer(ctx context.Context, p account.Principal, id, to, not
 	if note == "" || utf8.RuneCountInString(note) > 500 {
 		return Alarm{}, apperr.Invalidf("invalid_note", "a transfer needs a note (at most 500 characters)")
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return Alarm{}, ErrNotFound
 	}
 	r, err := s.mutate(ctx, id, func(w *wtx, r *row) error {
@@ -1002,7 +1003,7 @@ type Access struct {
 // Access returns p's access to the alarm. Errors: alarm_not_found when p
 // has none (role none) or the alarm does not exist.
 func (s *Service) Access(ctx context.Context, p account.Principal, alarmID string) (Access, error) {
-	if !validID(alarmID) {
+	if !ids.Valid(alarmID) {
 		return Access{}, ErrNotFound
 	}
 	r, err := loadRow(ctx, s.db, s.db.Dialect, alarmID, false)
@@ -1030,7 +1031,7 @@ func (s *Service) addSystem(ctx context.Context, alarmID, actor, text, channel s
 	if err != nil {
 		return Message{}, err
 	}
-	if !validID(alarmID) {
+	if !ids.Valid(alarmID) {
 		return Message{}, ErrNotFound
 	}
 	var m Message
@@ -1049,7 +1050,7 @@ func (s *Service) addSystem(ctx context.Context, alarmID, actor, text, channel s
 // A queued alarm becomes abandoned (kept for call-back); others are left as
 // they are. Errors: alarm_not_found.
 func (s *Service) CallerGone(ctx context.Context, alarmID, reason string) (Alarm, error) {
-	if !validID(alarmID) {
+	if !ids.Valid(alarmID) {
 		return Alarm{}, ErrNotFound
 	}
 	r, err := s.mutate(ctx, alarmID, func(w *wtx, r *row) error {
@@ -1081,7 +1082,7 @@ func (s *Service) abandon(ctx context.Context, w *wtx, r *row, reason string) er
 // peer connected). An abandoned alarm returns to the queue. Errors:
 // alarm_not_found.
 func (s *Service) CallerPresent(ctx context.Context, alarmID string) error {
-	if !validID(alarmID) {
+	if !ids.Valid(alarmID) {
 		return ErrNotFound
 	}
 	_, err := s.mutate(ctx, alarmID, func(w *wtx, r *row) error {

@@ -2,17 +2,14 @@ package alarm
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"open110/account"
 	"strings"
-	"time"
 
 	"open110/geo"
 	"open110/platform/db"
@@ -264,31 +261,6 @@ func (s *Service) inTx(ctx context.Context, fn func(w *wtx) error) error {
 		s.publish(ctx, changes)
 	}
 	return err
-}
-
-// newID returns a time-ordered random ID with a prefix: prefix + 12 hex
-// digits of milliseconds + 12 random hex digits.
-func newID(prefix string, now time.Time) string {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	return fmt.Sprintf("%s%012x%s", prefix, now.UnixMilli(), hex.EncodeToString(b[:]))
-}
-
-// validID accepts the IDs newID makes (and nothing that could be SQL or a
-// path): short, lowercase alphanumerics.
-func validID(id string) bool {
-	if len(id) == 0 || len(id) > 40 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 func mustJSON(v any) string {

@@ -10,6 +10,7 @@ import (
 	"open110/account"
 	"open110/platform/apperr"
 	"open110/platform/db"
+	"open110/platform/ids"
 )
 
 // Record is an alarm with the figures statistics need beyond what the API
@@ -113,7 +114,7 @@ func (s *Service) ListWindow(ctx context.Context, p account.Principal, from, to 
 
 func parseWindowCursor(c string) (int64, string, bool) {
 	at, id, ok := strings.Cut(c, ":")
-	if !ok || !validID(id) {
+	if !ok || !ids.Valid(id) {
 		return 0, "", false
 	}
 	n, err := strconv.ParseInt(at, 10, 64)

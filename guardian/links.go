@@ -14,6 +14,7 @@ import (
 
 	"open110/account"
 	"open110/platform/db"
+	"open110/platform/ids"
 	"open110/platform/sms"
 )
 
@@ -77,7 +78,7 @@ func (s *Service) Invite(ctx context.Context, p account.Principal, phone, label 
 		l, err := scanLink(tx.QueryRow(ctx, "SELECT "+linkCols+" FROM guardian_links WHERE owner_id = $1 AND guardian_id = $2", p.ID, gid))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			l = Link{ID: newID("gl", now), OwnerID: p.ID, Owner: p.Phone, GuardianI: gid, Guardian: norm, CreatedAt: now}
+			l = Link{ID: ids.New("gl", now), OwnerID: p.ID, Owner: p.Phone, GuardianI: gid, Guardian: norm, CreatedAt: now}
 			if _, err := tx.Exec(ctx, `INSERT INTO guardian_links (id, owner_id, owner_phone, guardian_id, guardian_phone, label, state, is_default, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)`, l.ID, p.ID, p.Phone, gid, norm, label, db.Bool(asDefault), db.Micros(now)); err != nil {
 				return fmt.Errorf("guardian: insert link: %w", err)

@@ -13,6 +13,7 @@ import (
 	"open110/account"
 	"open110/platform/blob"
 	"open110/platform/db"
+	"open110/platform/ids"
 )
 
 // Media limits by kind: a photo (e.g. the plate), a short video, a voice
@@ -103,7 +104,7 @@ func (s *Service) AddMedia(ctx context.Context, p account.Principal, tripID stri
 	if obj.Size == 0 {
 		return Media{}, ErrInvalidMedia
 	}
-	m := Media{ID: newID("m", now), Kind: up.Kind, MIME: mime, SHA256: obj.SHA256, Size: obj.Size,
+	m := Media{ID: ids.New("m", now), Kind: up.Kind, MIME: mime, SHA256: obj.SHA256, Size: obj.Size,
 		CapturedAt: up.CapturedAt.UTC().Truncate(time.Microsecond), Location: up.Location, UploadedAt: now.UTC().Truncate(time.Microsecond)}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		var state string
@@ -208,7 +209,7 @@ func (s *Service) OpenMedia(ctx context.Context, p account.Principal, tripID, me
 }
 
 func (s *Service) openMedia(ctx context.Context, tripID, mediaID string, until int64) (Media, io.ReadCloser, error) {
-	if !validID(mediaID) {
+	if !ids.Valid(mediaID) {
 		return Media{}, nil, ErrMediaNotFound
 	}
 	m, err := scanMedia(s.db.QueryRow(ctx, "SELECT "+mediaCols+" FROM trip_media WHERE id = $1 AND trip_id = $2", mediaID, tripID))

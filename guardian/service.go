@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"embed"
-	"encoding/base32"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,27 +98,6 @@ func New(cfg Config, d Deps) *Service {
 func (s *Service) Close() error {
 	s.closeOnce.Do(s.ing.close)
 	return nil
-}
-
-// newID returns a random, roughly time-ordered ID with a prefix.
-func newID(prefix string, now time.Time) string {
-	var b [13]byte
-	binary.BigEndian.PutUint32(b[:4], uint32(now.Unix()))
-	_, _ = rand.Read(b[4:])
-	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-}
-
-func validID(id string) bool {
-	if len(id) < 2 || len(id) > 40 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // bump advances the trip's change counter inside tx and returns the new

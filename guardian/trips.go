@@ -10,6 +10,7 @@ import (
 
 	"open110/account"
 	"open110/platform/db"
+	"open110/platform/ids"
 )
 
 // tripRow is a trips row.
@@ -33,7 +34,7 @@ func scanTrip(sc interface{ Scan(...any) error }) (tripRow, error) {
 }
 
 func loadTrip(ctx context.Context, q db.Querier, id string) (tripRow, error) {
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return tripRow{}, ErrTripNotFound
 	}
 	r, err := scanTrip(q.QueryRow(ctx, "SELECT "+tripCols+" FROM trips WHERE id = $1", id))
@@ -60,7 +61,7 @@ func (s *Service) access(ctx context.Context, q db.Querier, p account.Principal,
 	if !p.IsCitizen() {
 		return tripRow{}, "", ErrTripNotFound
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return tripRow{}, "", ErrTripNotFound
 	}
 	// One read: the trip and whether p guards it through an accepted link.
@@ -193,7 +194,7 @@ func (s *Service) Start(ctx context.Context, p account.Principal, req StartReque
 	if len(req.Guardians) > MaxTripGuardian {
 		return Trip{}, ErrInvalidGuardians.Msg("at most %d guardians per trip", MaxTripGuardian)
 	}
-	id := newID("t", now)
+	id := ids.New("t", now)
 	var out Trip
 	var notify []string
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
