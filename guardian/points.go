@@ -11,6 +11,7 @@ import (
 	"open110/account"
 	"open110/platform/apperr"
 	"open110/platform/db"
+	"open110/platform/ids"
 )
 
 // Track point rules (each has a test):
@@ -62,7 +63,7 @@ func (s *Service) AddPoints(ctx context.Context, p account.Principal, tripID str
 	if err := validatePoints(pts); err != nil {
 		return IngestResult{}, err
 	}
-	if !p.IsCitizen() || !validID(tripID) {
+	if !p.IsCitizen() || !ids.Valid(tripID) {
 		return IngestResult{}, ErrTripNotFound
 	}
 	return s.ing.submit(ctx, &batchReq{trip: tripID, owner: p.ID, pts: pts})
