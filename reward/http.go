@@ -24,14 +24,8 @@ func NewHandler(svc *Service, now func() time.Time) *Handler {
 	return &Handler{svc: svc, claims: api.NewLimiter(10, 10, now), clues: api.NewLimiter(20, 10, now)}
 }
 
-// Mux is what Register needs of a router (*http.ServeMux; tests record
-// the patterns to check that the OpenAPI document covers every route).
-type Mux interface {
-	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
-}
-
 // Register adds the reward routes to mux.
-func (h *Handler) Register(mux Mux) {
+func (h *Handler) Register(mux api.Mux) {
 	mux.HandleFunc("GET /api/v1/rewards", h.list)
 	mux.HandleFunc("POST /api/v1/rewards", h.publish)
 	mux.HandleFunc("GET /api/v1/rewards/clues/mine", h.myClues)

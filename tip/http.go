@@ -27,14 +27,8 @@ func NewHandler(svc *Service, now func() time.Time) *Handler {
 	return &Handler{svc: svc, tokens: api.NewLimiter(60, 30, now), posts: api.NewLimiter(30, 20, now)}
 }
 
-// Mux is what Register needs of a router (*http.ServeMux; tests record
-// the patterns to check that the OpenAPI document covers every route).
-type Mux interface {
-	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
-}
-
 // Register adds the tip routes to mux.
-func (h *Handler) Register(mux Mux) {
+func (h *Handler) Register(mux api.Mux) {
 	mux.HandleFunc("GET /api/v1/tips/categories", h.categories)
 	mux.HandleFunc("POST /api/v1/tips/capture-tokens", h.issueToken)
 	mux.HandleFunc("POST /api/v1/tips/media", h.upload)

@@ -192,3 +192,10 @@ func ClientIP(r *http.Request) string {
 func WithClientIP(ctx context.Context, ip string) context.Context {
 	return context.WithValue(ctx, clientIPKey, ip)
 }
+
+// Mux is what a feature's Register needs of a router: *http.ServeMux, or in
+// a test a recorder of the patterns (to check that the OpenAPI document
+// covers every route).
+type Mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
