@@ -195,6 +195,31 @@ type NewTask struct {
 
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
+// check trims in and validates it for publication at now, returning the
+// validity window (valid_from defaults to now). Errors: invalid_title,
+// invalid_description, invalid_amount, invalid_area, invalid_validity.
+func (in *NewTask) check(now time.Time) (from, until time.Time, err error) {
+	in.Title, in.Description, in.Area = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), strings.TrimSpace(in.Area)
+	from = now
+	if in.ValidFrom != nil && !in.ValidFrom.IsZero() {
+		from = in.ValidFrom.UTC().Truncate(time.Microsecond)
+	}
+	until = in.ValidUntil.UTC().Truncate(time.Microsecond)
+	switch {
+	case runes(in.Title) < 2 || runes(in.Title) > 100 || !utf8.ValidString(in.Title):
+		return from, until, ErrTitle
+	case in.Description == "" || runes(in.Description) > 4000 || !utf8.ValidString(in.Description):
+		return from, until, ErrDescription
+	case in.AmountYuan < 1 || in.AmountYuan > 10_000_000:
+		return from, until, ErrAmount
+	case runes(in.Area) > 200 || !utf8.ValidString(in.Area):
+		return from, until, ErrArea
+	case !until.After(now) || !until.After(from) || until.After(now.Add(2*366*24*time.Hour)) || from.Before(now.Add(-24*time.Hour)):
+		return from, until, ErrValidity
+	}
+	return from, until, nil
+}
+
 // Publish creates a task for the officer's centre. Only handlers and
 // supervisors. Errors: forbidden, invalid_title, invalid_description,
 // invalid_amount, invalid_area, invalid_validity.
@@ -202,28 +227,14 @@ func (s *Service) Publish(ctx context.Context, p account.Principal, in NewTask, 
 	if !p.IsOfficer(account.Handler, account.Supervisor) {
 		return nil, apperr.ErrForbidden.Msg("handling officers and supervisors publish reward tasks")
 	}
-	in.Title, in.Description, in.Area = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), strings.TrimSpace(in.Area)
 	now := s.clock()
-	from := now
-	if in.ValidFrom != nil && !in.ValidFrom.IsZero() {
-		from = in.ValidFrom.UTC().Truncate(time.Microsecond)
-	}
-	until := in.ValidUntil.UTC().Truncate(time.Microsecond)
-	switch {
-	case runes(in.Title) < 2 || runes(in.Title) > 100 || !utf8.ValidString(in.Title):
-		return nil, ErrTitle
-	case in.Description == "" || runes(in.Description) > 4000 || !utf8.ValidString(in.Description):
-		return nil, ErrDescription
-	case in.AmountYuan < 1 || in.AmountYuan > 10_000_000:
-		return nil, ErrAmount
-	case runes(in.Area) > 200 || !utf8.ValidString(in.Area):
-		return nil, ErrArea
-	case !until.After(now) || !until.After(from) || until.After(now.Add(2*366*24*time.Hour)) || from.Before(now.Add(-24*time.Hour)):
-		return nil, ErrValidity
+	from, until, err := in.check(now)
+	if err != nil {
+		return nil, err
 	}
 	t := &Task{ID: account.NewID("rw"), Center: Unit{Code: p.Center}, Title: in.Title, Description: in.Description, AmountYuan: in.AmountYuan,
 		Area: in.Area, ValidFrom: from, ValidUntil: until, State: "published", CreatedAt: now, CreatedBy: p.Username, Media: []Media{}}
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO reward_tasks (id, center_code, title, description, amount_yuan, area, valid_from, valid_until, state, created_by, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'published', $9, $10, $10)`,
 			t.ID, t.Center.Code, t.Title, t.Description, t.AmountYuan, t.Area, db.Micros(from), db.Micros(until), p.Username, db.Micros(now))
@@ -452,6 +463,15 @@ type NewClue struct {
 	Anonymous bool   `json:"anonymous"` // keep no link to the account
 }
 
+// check trims in and validates it. Errors: invalid_clue.
+func (in *NewClue) check() error {
+	in.Text, in.Contact = strings.TrimSpace(in.Text), strings.TrimSpace(in.Contact)
+	if in.Text == "" || runes(in.Text) > 4000 || runes(in.Contact) > 200 || !utf8.ValidString(in.Text) || !utf8.ValidString(in.Contact) {
+		return ErrClueText
+	}
+	return nil
+}
+
 // Submitted is the answer to a new clue: the clue number and the claim
 // code, shown once and stored only as a keyed hash.
 type Submitted struct {
@@ -463,9 +483,8 @@ type Submitted struct {
 // SubmitClue stores a clue for an active task from a signed-in citizen.
 // Errors: reward_not_found, reward_closed, invalid_clue.
 func (s *Service) SubmitClue(ctx context.Context, p account.Principal, taskID string, in NewClue) (Submitted, error) {
-	in.Text, in.Contact = strings.TrimSpace(in.Text), strings.TrimSpace(in.Contact)
-	if in.Text == "" || runes(in.Text) > 4000 || runes(in.Contact) > 200 || !utf8.ValidString(in.Text) || !utf8.ValidString(in.Contact) {
-		return Submitted{}, ErrClueText
+	if err := in.check(); err != nil {
+		return Submitted{}, err
 	}
 	var state string
 	var from, until int64
