@@ -24,6 +24,27 @@ type NewTip struct {
 	Name        string   `json:"name"`      // optional real name, sealed with the phone
 }
 
+// check trims in and validates what needs no lookup. Errors:
+// unknown_category, invalid_description, invalid_position, invalid_name,
+// too_many_media.
+func (in *NewTip) check(maxMedia int) error {
+	in.Description = strings.TrimSpace(in.Description)
+	in.Name = strings.TrimSpace(in.Name)
+	switch {
+	case !ValidCategory(in.Category):
+		return ErrUnknownCategory
+	case in.Description == "" || utf8.RuneCountInString(in.Description) > 4000 || !utf8.ValidString(in.Description):
+		return ErrDescription
+	case !validPosition(in.Position):
+		return ErrInvalidPosition
+	case utf8.RuneCountInString(in.Name) > 64 || !utf8.ValidString(in.Name):
+		return ErrNameTooLong
+	case len(in.Media) > maxMedia:
+		return ErrTooManyMedia.With("max", maxMedia)
+	}
+	return nil
+}
+
 // Submit stores a tip for the citizen p. The receiving centre is the one
 // covering the position unless the tipster picked another active centre.
 // Unless anonymous, the name and the signed-in phone are sealed. Abuse
@@ -33,19 +54,8 @@ type NewTip struct {
 // the position is outside the province), too_many_media, media_unavailable,
 // media_far_from_tip.
 func (s *Service) Submit(ctx context.Context, p account.Principal, in NewTip) (*Tip, error) {
-	in.Description = strings.TrimSpace(in.Description)
-	in.Name = strings.TrimSpace(in.Name)
-	switch {
-	case !ValidCategory(in.Category):
-		return nil, ErrUnknownCategory
-	case in.Description == "" || utf8.RuneCountInString(in.Description) > 4000 || !utf8.ValidString(in.Description):
-		return nil, ErrDescription
-	case !validPosition(in.Position):
-		return nil, ErrInvalidPosition
-	case utf8.RuneCountInString(in.Name) > 64 || !utf8.ValidString(in.Name):
-		return nil, ErrNameTooLong
-	case len(in.Media) > s.cfg.MaxMedia:
-		return nil, ErrTooManyMedia.With("max", s.cfg.MaxMedia)
+	if err := in.check(s.cfg.MaxMedia); err != nil {
+		return nil, err
 	}
 	routed := ""
 	if r, err := s.router.Route(in.Position.Lat, in.Position.Lng); err == nil {
