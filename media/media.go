@@ -307,17 +307,21 @@ func (s *Service) Run(ctx context.Context) error {
 
 // AlarmClosed ends the alarm's room: peers are told and disconnected, the
 // last segment is finished and stored, and the recording manifest is
-// appended to the audit chain. Safe to call more than once and for alarms
-// that never had media. The wiring calls it on the alarm feature's
-// "closed" event.
+// appended to the audit chain (once, whichever nodes hear the close). Safe
+// to call more than once, on every node, and for alarms that never had
+// media. The wiring calls it on the alarm feature's "closed" event.
 func (s *Service) AlarmClosed(ctx context.Context, alarmID string) {
 	s.mu.Lock()
 	r := s.rooms[alarmID]
 	s.mu.Unlock()
-	if r == nil {
+	if r != nil {
+		r.close("alarm_closed")
+	} else if elsewhere, err := s.pins.heldElsewhere(ctx, alarmID); err != nil || elsewhere {
+		// The live node holding the room writes the manifest once its last
+		// segment is stored. With no live holder (its node died), any node
+		// writes what is stored; media_manifests keeps it to one.
 		return
 	}
-	r.close("alarm_closed")
 	if err := s.writeManifest(ctx, alarmID); err != nil {
 		s.log.Error("recording manifest", "alarm", alarmID, "err", err)
 	}

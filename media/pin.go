@@ -74,6 +74,18 @@ func (p *pins) claim(ctx context.Context, alarmID string) (holder, error) {
 	return h, err
 }
 
+// heldElsewhere reports whether another live node holds alarmID's room
+// (a claim with a fresh heartbeat).
+func (p *pins) heldElsewhere(ctx context.Context, alarmID string) (bool, error) {
+	var n int
+	err := p.db.QueryRow(ctx, "SELECT COUNT(*) FROM media_rooms WHERE alarm_id = $1 AND node_id <> $2 AND heartbeat_at >= $3",
+		alarmID, p.nodeID, db.Micros(p.now().Add(-p.ttl))).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("media: room claim: %w", err)
+	}
+	return n > 0, nil
+}
+
 // release gives up this node's claim on alarmID's room (the room ended).
 func (p *pins) release(ctx context.Context, alarmID string) error {
 	_, err := p.db.Exec(ctx, "DELETE FROM media_rooms WHERE alarm_id = $1 AND node_id = $2", alarmID, p.nodeID)

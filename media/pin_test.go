@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -114,6 +115,17 @@ func TestRoomPinnedAcrossNodes(t *testing.T) {
 		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM media_rooms").Scan(&claims); err != nil || claims != 0 {
 			t.Fatalf("room claims left after the alarm closed: %d %v", claims, err)
 		}
+		// Every node hears the close: one manifest, listing every segment.
+		c := newEnvOn(t, d, al, cfg)
+		c.svc.AlarmClosed(ctx, "p1")
+		b.svc.AlarmClosed(ctx, "p1")
+		ents, err := b.audit.List(ctx, audit.Filter{Action: "media.recording.manifest"})
+		if err != nil || len(ents) != 1 {
+			t.Fatalf("manifests after the close reached three nodes: %d %v", len(ents), err)
+		}
+		if got, _ := json.Marshal(ents[0].Detail["segments"]); strings.Count(string(got), `"sha256"`) != len(segs) {
+			t.Fatalf("manifest lists %s, want %d segments", got, len(segs))
+		}
 	})
 }
 
@@ -161,6 +173,56 @@ func TestSignallingFloodCut(t *testing.T) {
 		}
 		if _, err := e.alarms.Get(ctx, "f1"); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestManifestWhenHolderDied: an alarm closes while its room's node is
+// dead (a stale claim): a node without the room writes the manifest of
+// what is stored, once. While a live node holds the room, others leave the
+// manifest to it.
+func TestManifestWhenHolderDied(t *testing.T) {
+	dbtest.Each(t, []db.Migrations{audit.Migrations(), media.Migrations()}, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cfg := media.Config{PinTTL: time.Second}
+		al := newAlarms()
+		b := newEnvOn(t, d, al, cfg)
+		c := newEnvOn(t, d, al, cfg)
+		now := time.Now().UnixMicro()
+		for _, q := range []string{
+			`INSERT INTO media_segments (alarm_id, track, seq, started_at, ended_at, sha256, size, codecs, stored_at)
+				VALUES ('dead1', 'caller', 0, 1, 2, '` + strings.Repeat("a", 64) + `', 10, 'vp8,opus', 3)`,
+			`INSERT INTO media_segments (alarm_id, track, seq, started_at, ended_at, sha256, size, codecs, stored_at)
+				VALUES ('live1', 'caller', 0, 1, 2, '` + strings.Repeat("b", 64) + `', 10, 'vp8,opus', 3)`,
+			"INSERT INTO media_rooms (alarm_id, node_id, node_url, claimed_at, heartbeat_at) VALUES ('dead1', 'gone', 'http://gone', 0, 0)",
+			fmt.Sprintf("INSERT INTO media_rooms (alarm_id, node_id, node_url, claimed_at, heartbeat_at) VALUES ('live1', 'alive', 'http://alive', %d, %d)", now, now+int64(time.Hour/time.Microsecond)),
+		} {
+			if _, err := d.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, id := range []string{"dead1", "live1"} {
+			b.svc.AlarmClosed(ctx, id)
+			c.svc.AlarmClosed(ctx, id)
+		}
+		count := func(id string) int {
+			ents, err := b.audit.List(ctx, audit.Filter{Action: "media.recording.manifest"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, e := range ents {
+				if e.Object == "alarm:"+id {
+					n++
+				}
+			}
+			return n
+		}
+		if n := count("dead1"); n != 1 {
+			t.Fatalf("manifests for the alarm whose node died: %d, want 1", n)
+		}
+		if n := count("live1"); n != 0 {
+			t.Fatalf("manifests written by nodes not holding a live room: %d, want 0", n)
 		}
 	})
 }

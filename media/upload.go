@@ -13,6 +13,7 @@ import (
 
 	"open110/audit"
 	"open110/platform/blob"
+	"open110/platform/db"
 )
 
 // uploader moves finished segments from disk into the blob store and the
@@ -181,11 +182,21 @@ func (s *Service) writeManifest(ctx context.Context, alarmID string) error {
 	if a, err := s.d.Alarms.Get(ctx, alarmID); err == nil && a.CallerID != "" {
 		subject = "citizen:" + a.CallerID
 	}
-	_, err = s.d.Audit.Append(ctx, audit.Entry{
-		Actor: "system", Action: "media.recording.manifest", Object: "alarm:" + alarmID, Subject: subject,
-		Reason: "alarm closed", Detail: map[string]any{"segments": items},
+	return s.d.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `INSERT INTO media_manifests (alarm_id, written_at) VALUES ($1, $2)
+			ON CONFLICT (alarm_id) DO NOTHING`, alarmID, db.Micros(s.now()))
+		if err != nil {
+			return fmt.Errorf("media: manifest claim: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // another node wrote it
+		}
+		_, err = s.d.Audit.AppendTx(ctx, tx, audit.Entry{
+			Actor: "system", Action: "media.recording.manifest", Object: "alarm:" + alarmID, Subject: subject,
+			Reason: "alarm closed", Detail: map[string]any{"segments": items},
+		})
+		return err
 	})
-	return err
 }
 
 // ReadManifest returns the recording manifest of an alarm as stored now.
