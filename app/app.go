@@ -293,7 +293,8 @@ func (a *App) NodeURL() string {
 }
 
 // deriveKey returns a key for one purpose from the server secret, so a
-// key shown to one part (say, TURN credentials) reveals nothing of another.
+// key handed to one part (node forwarding and playback tickets) reveals
+// nothing of the secret or of keys for other purposes.
 func deriveKey(secret []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("open110 key\x00" + purpose))

@@ -63,7 +63,10 @@ func wireMedia(a *App) error {
 	a.AddRunner(s.Run)
 	unsub, err := als.Subscribe(func(c alarm.Change) {
 		switch {
-		case c.State.Terminal():
+		case c.Type == "closed" || c.Type == "cancelled":
+			// Only the event that ends the alarm: later events of a closed
+			// alarm (receipts, incident edits) need no room work. Run's
+			// sweep catches an end whose event was missed.
 			go s.AlarmClosed(context.Background(), c.AlarmID)
 		case c.Type == "answered":
 			s.AlarmAnswered(c.AlarmID)

@@ -260,9 +260,17 @@ func (s *Service) Close() error {
 			rooms = append(rooms, r)
 		}
 		s.mu.Unlock()
+		// All at once: every participant hears at once that the room
+		// moves (and its claim is released), then the uploads finish.
+		var wg sync.WaitGroup
 		for _, r := range rooms {
-			r.close("server_shutdown")
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.close("server_shutdown")
+			}()
 		}
+		wg.Wait()
 		s.up.close()
 		if s.turn != nil {
 			s.turn.close()
@@ -302,6 +310,7 @@ func (s *Service) Run(ctx context.Context) error {
 				s.AlarmClosed(ctx, id)
 			}
 		}
+		s.sweepManifests(ctx)
 	}
 }
 
@@ -315,11 +324,19 @@ func (s *Service) AlarmClosed(ctx context.Context, alarmID string) {
 	r := s.rooms[alarmID]
 	s.mu.Unlock()
 	if r != nil {
-		r.close("alarm_closed")
-	} else if elsewhere, err := s.pins.heldElsewhere(ctx, alarmID); err != nil || elsewhere {
-		// The live node holding the room writes the manifest once its last
-		// segment is stored. With no live holder (its node died), any node
-		// writes what is stored; media_manifests keeps it to one.
+		r.close("alarm_closed") // returns once the last segment is stored
+	}
+	// The live node holding the room writes the manifest once its last
+	// segment is stored. With no live holder (its node died), any node
+	// writes what is stored; media_manifests keeps it to one. (After a
+	// local close our claim is gone; a claim still live elsewhere means
+	// another node had the room too, and its close writes.)
+	elsewhere, err := s.pins.heldElsewhere(ctx, alarmID)
+	if err != nil {
+		s.log.Error("recording manifest: checking the room's holder", "alarm", alarmID, "err", err)
+		return // the manifest sweep in Run tries again
+	}
+	if elsewhere {
 		return
 	}
 	if err := s.writeManifest(ctx, alarmID); err != nil {
@@ -339,20 +356,40 @@ func (s *Service) AlarmAnswered(alarmID string) {
 	}
 }
 
-// roomFor returns the live room of an alarm, creating it.
-func (s *Service) roomFor(a Alarm, viaLink bool) (*room, error) {
+// roomFor returns the live room of an alarm. It creates one only for a
+// caller that has just claimed the room (claim > 0, see place); without a
+// claim, or when the room it found is closing, it answers errRoomGone and
+// the caller places the connection again.
+func (s *Service) roomFor(ctx context.Context, a Alarm, viaLink bool, claim int64) (*room, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if r, ok := s.rooms[a.ID]; ok && !r.isClosed() {
+		s.mu.Unlock()
 		if viaLink {
 			r.setLink()
 		}
 		return r, nil
 	}
+	s.mu.Unlock()
 	if _, ok := rulesFor(a.Kind, viaLink); !ok {
 		return nil, ErrNoMedia
 	}
-	r := newRoom(s, a, viaLink)
+	if claim == 0 {
+		return nil, errRoomGone
+	}
+	// The next segment number, read before taking s.mu: a slow database
+	// must not hold up every other room's bookkeeping.
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	seq, err := s.store.nextSeq(qctx, a.ID)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.rooms[a.ID]; ok && !r.isClosed() {
+		return r, nil // another participant made it meanwhile
+	}
+	r := newRoom(s, a, viaLink, claim, seq)
 	s.rooms[a.ID] = r
 	return r, nil
 }
@@ -361,19 +398,22 @@ func (s *Service) roomFor(a Alarm, viaLink bool) (*room, error) {
 // participant's node may hold the alarm's next room.
 func (s *Service) dropRoom(r *room) {
 	s.mu.Lock()
-	mine := s.rooms[r.alarm.ID] == r
-	if mine {
+	if s.rooms[r.alarm.ID] == r {
 		delete(s.rooms, r.alarm.ID)
 	}
 	s.mu.Unlock()
-	if mine {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.pins.release(ctx, r.alarm.ID); err != nil {
-			// The claim goes stale and is taken over, or is dropped by the
-			// next heartbeat as an orphan.
-			s.log.Warn("media pinning", "alarm", r.alarm.ID, "err", err)
-		}
+	s.releaseClaim(r)
+}
+
+// releaseClaim gives up the claim this room was made under — only that
+// one: a newer claim (a new room here, or another node's) stays.
+func (s *Service) releaseClaim(r *room) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.pins.release(ctx, r.alarm.ID, r.claim); err != nil {
+		// The claim goes stale and is taken over, or is dropped by the
+		// next heartbeat as an orphan.
+		s.log.Warn("media pinning", "alarm", r.alarm.ID, "err", err)
 	}
 }
 
@@ -406,6 +446,9 @@ func (s *Service) Stats() Stats {
 
 // Errors.
 var (
+	// errRoomGone: the room found is closing (it moves, or the alarm
+	// ended); the connection is placed again.
+	errRoomGone     = apperr.New(apperr.Unavailable, "room_moved", "the media room moved; reconnect")
 	ErrNoMedia      = apperr.New(apperr.Conflict, "no_media", "this alarm has no live media (text and SMS alarms need a video link)")
 	ErrNotInAlarm   = apperr.New(apperr.Forbidden, "not_in_alarm", "you have no media role in this alarm")
 	ErrAlarmClosed  = apperr.New(apperr.Conflict, "alarm_closed", "the alarm is closed")

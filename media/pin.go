@@ -3,12 +3,15 @@ package media
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"open110/platform/api"
@@ -29,9 +32,10 @@ import (
 //
 // On one node the same code runs: its claims are always its own.
 
-// holder is the node holding a room.
+// holder is the node holding a room, and when it claimed it.
 type holder struct {
 	NodeID, URL string
+	ClaimedAt   int64 // Unix microseconds; fences the holder's release
 }
 
 type pins struct {
@@ -41,6 +45,12 @@ type pins struct {
 	nodeURL  func() string
 	ttl      time.Duration
 	interval time.Duration
+
+	// dbUpSince is when this node's heartbeats started succeeding again
+	// (Unix nanos; 0 until the first). After an outage every claim looks
+	// stale until its holder's next heartbeat: taking rooms over then
+	// would move live calls for nothing, so take-overs wait one TTL.
+	dbUpSince atomic.Int64
 }
 
 func newNodeID() string {
@@ -54,6 +64,12 @@ func newNodeID() string {
 func (p *pins) claim(ctx context.Context, alarmID string) (holder, error) {
 	now := p.now()
 	me := holder{NodeID: p.nodeID, URL: p.nodeURL()}
+	stale := now.Add(-p.ttl)
+	if up := p.dbUpSince.Load(); up == 0 || now.Sub(time.Unix(0, up)) < p.ttl {
+		// Not yet sure the database has been up for a TTL: no take-overs
+		// (a stale claim stays its holder's; its clients retry).
+		stale = time.Time{}
+	}
 	var h holder
 	err := p.db.InTx(ctx, func(tx *db.Tx) error {
 		// One statement decides atomically on both dialects: insert, or
@@ -63,15 +79,29 @@ func (p *pins) claim(ctx context.Context, alarmID string) (holder, error) {
 			ON CONFLICT (alarm_id) DO UPDATE SET node_id = excluded.node_id, node_url = excluded.node_url,
 				claimed_at = excluded.claimed_at, heartbeat_at = excluded.heartbeat_at
 			WHERE media_rooms.node_id = excluded.node_id OR media_rooms.heartbeat_at < $5`,
-			alarmID, me.NodeID, me.URL, db.Micros(now), db.Micros(now.Add(-p.ttl))); err != nil {
+			alarmID, me.NodeID, me.URL, db.Micros(now), staleMicros(stale)); err != nil {
 			return fmt.Errorf("media: claim room: %w", err)
 		}
-		if err := tx.QueryRow(ctx, "SELECT node_id, node_url FROM media_rooms WHERE alarm_id = $1", alarmID).Scan(&h.NodeID, &h.URL); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT node_id, node_url, claimed_at FROM media_rooms WHERE alarm_id = $1", alarmID).Scan(&h.NodeID, &h.URL, &h.ClaimedAt); err != nil {
 			return fmt.Errorf("media: read room claim: %w", err)
 		}
 		return nil
 	})
 	return h, err
+}
+
+// holderOf returns the node holding alarmID's room with a fresh claim.
+func (p *pins) holderOf(ctx context.Context, alarmID string) (holder, bool, error) {
+	var h holder
+	err := p.db.QueryRow(ctx, "SELECT node_id, node_url, claimed_at FROM media_rooms WHERE alarm_id = $1 AND heartbeat_at >= $2",
+		alarmID, db.Micros(p.now().Add(-p.ttl))).Scan(&h.NodeID, &h.URL, &h.ClaimedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return holder{}, false, nil
+	}
+	if err != nil {
+		return holder{}, false, fmt.Errorf("media: room claim: %w", err)
+	}
+	return h, true, nil
 }
 
 // heldElsewhere reports whether another live node holds alarmID's room
@@ -86,9 +116,17 @@ func (p *pins) heldElsewhere(ctx context.Context, alarmID string) (bool, error) 
 	return n > 0, nil
 }
 
-// release gives up this node's claim on alarmID's room (the room ended).
-func (p *pins) release(ctx context.Context, alarmID string) error {
-	_, err := p.db.Exec(ctx, "DELETE FROM media_rooms WHERE alarm_id = $1 AND node_id = $2", alarmID, p.nodeID)
+func staleMicros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0 // no heartbeat is older than the epoch
+	}
+	return db.Micros(t)
+}
+
+// release gives up this node's claim on alarmID's room made at claimedAt
+// (the room ended); a newer claim stays.
+func (p *pins) release(ctx context.Context, alarmID string, claimedAt int64) error {
+	_, err := p.db.Exec(ctx, "DELETE FROM media_rooms WHERE alarm_id = $1 AND node_id = $2 AND claimed_at = $3", alarmID, p.nodeID, claimedAt)
 	if err != nil {
 		return fmt.Errorf("media: release room: %w", err)
 	}
@@ -110,8 +148,15 @@ func (p *pins) releaseIfIdle(ctx context.Context, alarmID string, cutoff time.Ti
 // node still holds (a claim taken over while this node was cut off is not
 // among them: its room must end here).
 func (p *pins) heartbeat(ctx context.Context) (map[string]bool, error) {
-	if _, err := p.db.Exec(ctx, "UPDATE media_rooms SET heartbeat_at = $1 WHERE node_id = $2", db.Micros(p.now()), p.nodeID); err != nil {
+	now := p.now()
+	if _, err := p.db.Exec(ctx, "UPDATE media_rooms SET heartbeat_at = $1 WHERE node_id = $2", db.Micros(now), p.nodeID); err != nil {
+		p.dbUpSince.Store(0)
 		return nil, fmt.Errorf("media: room heartbeat: %w", err)
+	}
+	p.dbUpSince.CompareAndSwap(0, now.UnixNano())
+	// Claims of nodes long dead (no heartbeat for 100 TTLs) are nobody's.
+	if _, err := p.db.Exec(ctx, "DELETE FROM media_rooms WHERE heartbeat_at < $1", db.Micros(now.Add(-100*p.ttl))); err != nil {
+		return nil, fmt.Errorf("media: drop dead claims: %w", err)
 	}
 	rows, err := p.db.Query(ctx, "SELECT alarm_id FROM media_rooms WHERE node_id = $1", p.nodeID)
 	if err != nil {
@@ -132,23 +177,29 @@ func (p *pins) heartbeat(ctx context.Context) (map[string]bool, error) {
 // forgetPreviousLife drops claims left by an earlier process at this
 // node's URL (it crashed; its rooms are gone), so participants need not
 // wait out the TTL when the node comes back.
-func (p *pins) forgetPreviousLife(ctx context.Context) error {
+//
+// Two nodes must never share a --node-url: each start would drop the
+// other's claims (the count is logged).
+func (p *pins) forgetPreviousLife(ctx context.Context) (int64, error) {
 	u := p.nodeURL()
 	if u == "" {
-		return nil
+		return 0, nil
 	}
-	_, err := p.db.Exec(ctx, "DELETE FROM media_rooms WHERE node_url = $1 AND node_id <> $2", u, p.nodeID)
+	res, err := p.db.Exec(ctx, "DELETE FROM media_rooms WHERE node_url = $1 AND node_id <> $2", u, p.nodeID)
 	if err != nil {
-		return fmt.Errorf("media: drop stale room claims: %w", err)
+		return 0, fmt.Errorf("media: drop stale room claims: %w", err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // runPins keeps this node's claims alive until ctx ends, and ends local
 // rooms whose claim another node has taken.
 func (s *Service) runPins(ctx context.Context) {
-	if err := s.pins.forgetPreviousLife(ctx); err != nil {
+	if n, err := s.pins.forgetPreviousLife(ctx); err != nil {
 		s.log.Warn("media pinning", "err", err)
+	} else if n > 0 {
+		s.log.Info("media pinning: dropped claims left by this node's previous process", "claims", n, "node_url", s.pins.nodeURL())
 	}
 	t := time.NewTicker(s.pins.interval)
 	defer t.Stop()
@@ -158,7 +209,11 @@ func (s *Service) runPins(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		held, err := s.pins.heartbeat(ctx)
+		// A heartbeat that hangs (a black-holed database) must not stall
+		// the loop past the next tick.
+		hctx, cancel := context.WithTimeout(ctx, s.pins.interval)
+		held, err := s.pins.heartbeat(hctx)
+		cancel()
 		if err != nil {
 			// The database is away: keep serving the rooms we have; the
 			// claims are refreshed when it is back (or taken over, and
@@ -169,7 +224,7 @@ func (s *Service) runPins(ctx context.Context) {
 		s.mu.Lock()
 		var lost []*room
 		for id, r := range s.rooms {
-			if !held[id] && s.now().Sub(r.created) > s.pins.interval {
+			if !held[id] && s.now().Sub(r.created) > s.pins.interval && !r.isClosed() {
 				lost = append(lost, r)
 			}
 		}
@@ -189,7 +244,7 @@ func (s *Service) runPins(ctx context.Context) {
 		// A claim made this instant and not yet a room is re-made by the
 		// request that made it, on its next use.
 		for _, id := range orphans {
-			if err := s.pins.releaseIfIdle(ctx, id, s.now().Add(-s.pins.interval)); err != nil {
+			if err := s.pins.releaseIfIdle(ctx, id, s.now().Add(-s.pins.interval)); err != nil && ctx.Err() == nil {
 				s.log.Warn("media pinning", "err", err)
 			}
 		}
@@ -197,40 +252,66 @@ func (s *Service) runPins(ctx context.Context) {
 }
 
 // closeMoved is the "closed" reason that tells clients to reconnect: the
-// room now lives on another node (or this one is shutting down).
+// room now lives on another node. ("server_shutdown", when this node
+// stops, means the same to clients.)
 const closeMoved = "moved"
 
 // ErrMediaNodeDown: the node holding the room does not answer; it is
 // taken over once its claim goes stale, so the client retries.
 var ErrMediaNodeDown = apperr.New(apperr.Unavailable, "media_node_unavailable",
-	"the media server for this alarm is not answering; retry in a few seconds")
+	"the media server for this alarm is not answering; retry in a few seconds").With("retry_after_s", 2)
 
-// place decides where alarmID's signalling socket is served: here (nil
-// holder) or by forwarding to the returned holder.
-func (s *Service) place(ctx context.Context, r *http.Request, a Alarm, viaLink bool) (*holder, error) {
+// place decides where alarmID's signalling socket is served: by
+// forwarding to the returned holder, or here — in the live local room
+// (claim 0) or in a new one under the claim just made (claim > 0).
+func (s *Service) place(ctx context.Context, r *http.Request, a Alarm, viaLink bool) (h *holder, claim int64, err error) {
 	s.mu.Lock()
 	rm, ok := s.rooms[a.ID]
 	s.mu.Unlock()
 	if ok && !rm.isClosed() {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if _, ok := rulesFor(a.Kind, viaLink); !ok {
-		return nil, ErrNoMedia // before claiming: no room will follow
+		// No room may start from this connection (the dispatcher of a
+		// text alarm), but one a video link started may be live on
+		// another node. Nothing is claimed: no room will follow here.
+		got, found, err := s.pins.holderOf(ctx, a.ID)
+		switch {
+		case err != nil:
+			return nil, 0, apperr.ErrUnavailable.Wrap(err)
+		case !found || got.NodeID == s.pins.nodeID:
+			return nil, 0, ErrNoMedia
+		case api.Forwarded(r):
+			return nil, 0, ErrMediaNodeDown
+		}
+		return &got, 0, nil
 	}
-	h, err := s.pins.claim(ctx, a.ID)
+	got, err := s.pins.claim(ctx, a.ID)
 	if err != nil {
-		return nil, err
+		return nil, 0, apperr.ErrUnavailable.Wrap(err)
 	}
-	if h.NodeID == s.pins.nodeID {
-		return nil, nil
+	if got.NodeID == s.pins.nodeID {
+		return nil, got.ClaimedAt, nil
 	}
 	if api.Forwarded(r) {
 		// Another node forwarded this to us, believing we hold the room,
 		// but a third node has it now: send the client round again rather
 		// than forward twice.
-		return nil, ErrMediaNodeDown
+		return nil, 0, ErrMediaNodeDown
 	}
-	return &h, nil
+	return &got, 0, nil
+}
+
+// proxyTransport carries forwarded signalling sockets between nodes: never
+// through an HTTP proxy from the environment (the URL carries the
+// caller's token), and quick to give up on a node that does not answer,
+// so the client's retry comes soon.
+var proxyTransport = &http.Transport{
+	Proxy:                 nil,
+	DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	ResponseHeaderTimeout: 5 * time.Second,
+	MaxIdleConnsPerHost:   8,
+	IdleConnTimeout:       90 * time.Second,
 }
 
 // forward proxies the signalling WebSocket to the node holding the room.
@@ -242,6 +323,7 @@ func (s *Service) forward(w http.ResponseWriter, r *http.Request, h *holder) {
 	}
 	ip := api.ClientIP(r)
 	rp := &httputil.ReverseProxy{
+		Transport: proxyTransport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.URL.Path, pr.Out.URL.RawPath = pr.In.URL.Path, pr.In.URL.RawPath
@@ -255,7 +337,6 @@ func (s *Service) forward(w http.ResponseWriter, r *http.Request, h *holder) {
 				return
 			}
 			s.log.Warn("media: holder node not answering", "alarm", r.PathValue("id"), "node", h.NodeID, "url", h.URL, "err", err)
-			w.Header().Set("Retry-After", "2")
 			api.Fail(w, r, ErrMediaNodeDown)
 		},
 	}

@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"open110/account"
+	"open110/audit"
 	"open110/platform/api"
 	"open110/platform/apperr"
+	"open110/platform/blob"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
 )
@@ -42,22 +45,34 @@ func TestPinClaims(t *testing.T) {
 		ctx := context.Background()
 		clk := &clock{t: time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)}
 		node := func(id, url string) *pins {
-			return &pins{db: d, now: clk.now, nodeID: id, nodeURL: func() string { return url }, ttl: 5 * time.Second, interval: time.Second}
+			p := &pins{db: d, now: clk.now, nodeID: id, nodeURL: func() string { return url }, ttl: 5 * time.Second, interval: time.Second}
+			p.dbUpSince.Store(clk.now().Add(-time.Hour).UnixNano()) // the database has been up a while
+			return p
 		}
 		a, b := node("aaaa", "http://a:8110"), node("bbbb", "http://b:8110")
-		claim := func(p *pins, alarm, want string) {
+		claim := func(p *pins, alarm, want string) holder {
 			t.Helper()
 			h, err := p.claim(ctx, alarm)
 			if err != nil || h.NodeID != want {
 				t.Fatalf("%s claims %s: holder %+v, %v; want %s", p.nodeID, alarm, h, err, want)
 			}
+			return h
 		}
 		claim(a, "x1", "aaaa")
+		first := claim(a, "x1", "aaaa")
 		claim(b, "x1", "aaaa") // fresh: stays with A
 		if h, _ := b.claim(ctx, "x1"); h.URL != "http://a:8110" {
 			t.Fatalf("holder URL %q", h.URL)
 		}
-		claim(a, "x1", "aaaa") // A again: still A
+		clk.add(time.Millisecond)
+		again := claim(a, "x1", "aaaa") // A again (a new room there): still A, a newer claim
+		if again.ClaimedAt == first.ClaimedAt {
+			t.Fatal("a re-claim kept the old claim time: the old room's release would drop the new claim")
+		}
+		if err := a.release(ctx, "x1", first.ClaimedAt); err != nil { // the old room ends late
+			t.Fatal(err)
+		}
+		claim(b, "x1", "aaaa") // the newer claim stands
 		clk.add(4 * time.Second)
 		if held, err := a.heartbeat(ctx); err != nil || !held["x1"] {
 			t.Fatalf("A's heartbeat: %v %v", held, err)
@@ -65,18 +80,21 @@ func TestPinClaims(t *testing.T) {
 		clk.add(4 * time.Second) // 4 s since the heartbeat: fresh
 		claim(b, "x1", "aaaa")
 		clk.add(2 * time.Second) // 6 s: stale
-		claim(b, "x1", "bbbb")
+		b.dbUpSince.Store(clk.now().Add(-time.Second).UnixNano())
+		claim(b, "x1", "aaaa") // but B has seen the database up for 1 s only: no take-over yet
+		b.dbUpSince.Store(clk.now().Add(-time.Hour).UnixNano())
+		bx := claim(b, "x1", "bbbb")
 		if held, err := a.heartbeat(ctx); err != nil || held["x1"] {
 			t.Fatalf("A still thinks it holds x1: %v %v", held, err)
 		}
 		claim(a, "x1", "bbbb")
 
 		// Release is only the holder's.
-		if err := a.release(ctx, "x1"); err != nil {
+		if err := a.release(ctx, "x1", bx.ClaimedAt); err != nil {
 			t.Fatal(err)
 		}
 		claim(a, "x1", "bbbb")
-		if err := b.release(ctx, "x1"); err != nil {
+		if err := b.release(ctx, "x1", bx.ClaimedAt); err != nil {
 			t.Fatal(err)
 		}
 		claim(a, "x1", "aaaa")
@@ -84,8 +102,8 @@ func TestPinClaims(t *testing.T) {
 		// A restarts (new process, new ID, same URL): its old claims go.
 		a2 := node("a2a2", "http://a:8110")
 		claim(b, "x1", "aaaa")
-		if err := a2.forgetPreviousLife(ctx); err != nil {
-			t.Fatal(err)
+		if n, err := a2.forgetPreviousLife(ctx); err != nil || n != 1 {
+			t.Fatalf("previous life's claims dropped: %d %v", n, err)
 		}
 		claim(b, "x1", "bbbb")
 
@@ -110,21 +128,30 @@ func TestForwardedRequestNotForwardedAgain(t *testing.T) {
 	dbtest.Each(t, []db.Migrations{Migrations()}, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := &Service{rooms: map[string]*room{}, pins: &pins{db: d, now: time.Now, nodeID: "me", nodeURL: func() string { return "http://me" }, ttl: time.Minute, interval: time.Second}}
+		s.pins.dbUpSince.Store(1)
 		other := &pins{db: d, now: time.Now, nodeID: "other", nodeURL: func() string { return "http://other" }, ttl: time.Minute, interval: time.Second}
 		if _, err := other.claim(ctx, "y1"); err != nil {
 			t.Fatal(err)
 		}
 		a := Alarm{ID: "y1", Kind: KindVideo, State: "queued"}
 		r := httptest.NewRequest("GET", "/api/v1/alarms/y1/rtc", nil)
-		if h, err := s.place(ctx, r, a, false); err != nil || h == nil || h.NodeID != "other" {
+		if h, _, err := s.place(ctx, r, a, false); err != nil || h == nil || h.NodeID != "other" {
 			t.Fatalf("direct request: %+v %v, want forwarding to other", h, err)
 		}
 		r = r.WithContext(api.WithForwarded(r.Context()))
-		if _, err := s.place(ctx, r, a, false); apperr.CodeOf(err) != "media_node_unavailable" {
+		if _, _, err := s.place(ctx, r, a, false); apperr.CodeOf(err) != "media_node_unavailable" {
 			t.Fatalf("forwarded request: %v, want media_node_unavailable", err)
 		}
+		// A text alarm whose video-link room lives on another node: its
+		// dispatcher is forwarded there, and nothing is claimed.
+		if _, err := other.claim(ctx, "y3"); err != nil {
+			t.Fatal(err)
+		}
+		if h, _, err := s.place(ctx, httptest.NewRequest("GET", "/", nil), Alarm{ID: "y3", Kind: "text"}, false); err != nil || h == nil || h.NodeID != "other" {
+			t.Fatalf("text alarm with a link room elsewhere: %+v %v", h, err)
+		}
 		// A text alarm has no room: nothing is claimed.
-		if _, err := s.place(ctx, httptest.NewRequest("GET", "/", nil), Alarm{ID: "y2", Kind: "text"}, false); apperr.CodeOf(err) != "no_media" {
+		if _, _, err := s.place(ctx, httptest.NewRequest("GET", "/", nil), Alarm{ID: "y2", Kind: "text"}, false); apperr.CodeOf(err) != "no_media" {
 			t.Fatalf("text alarm: %v", err)
 		}
 		var n int
@@ -188,6 +215,55 @@ func FuzzPlayTicket(f *testing.F) {
 		sha, ok := s.readTicket(in)
 		if ok && len(sha) != 64 {
 			t.Fatalf("accepted %q naming %q", in, sha)
+		}
+	})
+}
+
+// closedAlarms is a stand-in for the alarm feature: every alarm is closed.
+type closedAlarms struct{}
+
+func (closedAlarms) Access(context.Context, account.Principal, string) (Grant, error) {
+	return Grant{}, apperr.ErrNotFound
+}
+func (closedAlarms) Get(_ context.Context, id string) (Alarm, error) {
+	return Alarm{ID: id, Kind: KindVideo, State: "closed"}, nil
+}
+
+// TestManifestSweep: an alarm closed without its manifest written (the
+// close event was missed, or its node died before writing) gets one from
+// the sweep, once; an alarm whose room is live elsewhere does not.
+func TestManifestSweep(t *testing.T) {
+	dbtest.Each(t, []db.Migrations{audit.Migrations(), Migrations()}, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		bs, err := blob.OpenFS(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		lg := audit.New(d, nil)
+		s, err := New(ctx, Config{DataDir: t.TempDir()}, Deps{DB: d, Blob: bs, Audit: lg, Alarms: closedAlarms{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		now := time.Now()
+		for i, id := range []string{"missed1", "busy1"} {
+			if _, err := d.Exec(ctx, `INSERT INTO media_segments (alarm_id, track, seq, started_at, ended_at, sha256, size, codecs, stored_at)
+				VALUES ($1, 'caller', 0, 1, 2, $2, 10, 'vp8,opus', $3)`, id, strings.Repeat(string(rune('c'+i)), 64), db.Micros(now)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := d.Exec(ctx, "INSERT INTO media_rooms (alarm_id, node_id, node_url, claimed_at, heartbeat_at) VALUES ('busy1', 'alive', 'http://alive', $1, $1)",
+			db.Micros(now)); err != nil {
+			t.Fatal(err)
+		}
+		s.sweepManifests(ctx)
+		s.sweepManifests(ctx)
+		ents, err := lg.List(ctx, audit.Filter{Action: "media.recording.manifest"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ents) != 1 || ents[0].Object != "alarm:missed1" {
+			t.Fatalf("manifests after two sweeps: %+v", ents)
 		}
 	})
 }

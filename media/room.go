@@ -50,6 +50,8 @@ type room struct {
 	s       *Service
 	alarm   Alarm
 	created time.Time
+	claim   int64         // claimed_at of this node's claim on the room (release is fenced by it)
+	done    chan struct{} // closed when close has finished (last segment stored)
 
 	mu      sync.Mutex
 	rules   rules
@@ -60,9 +62,9 @@ type room struct {
 	rec     *recorder
 }
 
-func newRoom(s *Service, a Alarm, viaLink bool) *room {
+func newRoom(s *Service, a Alarm, viaLink bool, claim int64, startSeq int) *room {
 	rl, _ := rulesFor(a.Kind, viaLink)
-	r := &room{s: s, alarm: a, created: s.now(), rules: rl, viaLink: viaLink, parts: map[*participant]struct{}{}}
+	r := &room{s: s, alarm: a, created: s.now(), claim: claim, done: make(chan struct{}), rules: rl, viaLink: viaLink, parts: map[*participant]struct{}{}}
 	for i := range r.feeds {
 		for k := range r.feeds[i] {
 			f := &feed{}
@@ -72,7 +74,7 @@ func newRoom(s *Service, a Alarm, viaLink bool) *room {
 	}
 	r.rec = newRecorder(recorderConfig{
 		AlarmID: a.ID, Dir: s.recDir(), Segment: s.cfg.SegmentDuration, Video: rl.CallerSends&mVideo != 0,
-		Now: s.now, StartSeq: s.store.nextSeq(a.ID), Log: s.log,
+		Now: s.now, StartSeq: startSeq, Log: s.log,
 		Keyframe: func() { r.requestKeyframe(sideCaller, true) },
 		Sink:     s.up.enqueue,
 	})
@@ -125,12 +127,21 @@ func (r *room) broadcast(m signal) {
 }
 
 // close ends the room: every participant is told why and disconnected, and
-// the recording's last segment is finished and queued for upload. It waits
-// for the room's uploads to finish.
+// the recording's last segment is finished and queued for upload. It
+// returns when the room's uploads have finished — for every caller, not
+// only the first (the manifest written after it must list them all).
+//
+// When the room moves (this node shuts down, or another node took the
+// room over) its claim is given up before the uploads are waited for, so
+// the participants, reconnecting at once, meet on another node without
+// waiting. When the alarm closed, the claim is kept until the last
+// segment is stored: other nodes take a live claim to mean "the holder
+// writes the manifest".
 func (r *room) close(reason string) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
+		<-r.done
 		return
 	}
 	r.closed = true
@@ -139,9 +150,13 @@ func (r *room) close(reason string) {
 		ps = append(ps, p)
 	}
 	r.mu.Unlock()
+	defer close(r.done)
 	for _, p := range ps {
 		p.send(signal{Type: "closed", Reason: reason})
 		p.close()
+	}
+	if reason != "alarm_closed" {
+		r.s.releaseClaim(r)
 	}
 	r.rec.close()
 	r.rec.wait()
@@ -206,7 +221,7 @@ func (r *room) join(role Role, actor string, out func(signal), kick func()) (*pa
 	if r.closed {
 		r.mu.Unlock()
 		_ = pc.Close()
-		return nil, ErrAlarmClosed
+		return nil, errRoomGone
 	}
 	var replaced []*participant
 	if role != RoleObserver {

@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -113,19 +114,27 @@ func (s *Service) handleRTC(w http.ResponseWriter, r *http.Request) {
 		api.Fail(w, r, err)
 		return
 	}
-	h, err := s.place(ctx, r, g.Alarm, viaLink)
-	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if h != nil {
-		s.forward(w, r, h)
-		return
-	}
-	rm, err := s.roomFor(g.Alarm, viaLink)
-	if err != nil {
-		api.Fail(w, r, err)
-		return
+	// Place the connection; a room found closing (it moves, or its claim
+	// was taken) sends us round again.
+	var rm *room
+	for attempt := 0; rm == nil; attempt++ {
+		h, claim, err := s.place(ctx, r, g.Alarm, viaLink)
+		if err != nil {
+			api.Fail(w, r, err)
+			return
+		}
+		if h != nil {
+			s.forward(w, r, h)
+			return
+		}
+		rm, err = s.roomFor(ctx, g.Alarm, viaLink, claim)
+		if errors.Is(err, errRoomGone) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			api.Fail(w, r, err)
+			return
+		}
 	}
 	c, err := websocket.Accept(w, r, nil) // same-origin only (the library's default)
 	if err != nil {
@@ -184,6 +193,14 @@ func (s *Service) serveSignal(ctx context.Context, c *websocket.Conn, rm *room, 
 	}()
 
 	p, err := rm.join(role, actor, enqueue, kick)
+	if errors.Is(err, errRoomGone) {
+		// The room closed between placing and joining (it moves, or the
+		// alarm ended — then the client's next try is told so): reconnect.
+		enqueue(signal{Type: "closed", Reason: closeMoved})
+		cancel()
+		<-writerDone
+		return
+	}
 	if err != nil {
 		e := apperr.From(err)
 		enqueue(signal{Type: "error", Code: e.Code, Message: e.Message})

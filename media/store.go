@@ -88,13 +88,15 @@ func (s *store) segments(ctx context.Context, alarmID string) ([]Segment, error)
 
 // nextSeq is the sequence number a new recorder for the alarm starts at, so
 // segments after a restart never collide with stored ones.
-func (s *store) nextSeq(alarmID string) int {
+func (s *store) nextSeq(ctx context.Context, alarmID string) (int, error) {
 	var n sql.NullInt64
-	_ = s.db.QueryRow(context.Background(), `SELECT MAX(seq) FROM media_segments WHERE alarm_id = $1`, alarmID).Scan(&n)
-	if n.Valid {
-		return int(n.Int64) + 1
+	if err := s.db.QueryRow(ctx, `SELECT MAX(seq) FROM media_segments WHERE alarm_id = $1`, alarmID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("media: next segment number: %w", err)
 	}
-	return 0
+	if n.Valid {
+		return int(n.Int64) + 1, nil
+	}
+	return 0, nil
 }
 
 // Snapshot is a still image an officer saved to evidence.

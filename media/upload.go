@@ -199,6 +199,40 @@ func (s *Service) writeManifest(ctx context.Context, alarmID string) error {
 	})
 }
 
+// sweepManifests writes the manifests a close event did not get written:
+// the event was missed, the holder died before writing, or the database
+// was away. It looks at alarms with segments stored in the last day, no
+// manifest and no live room claim, and writes for those that are closed.
+func (s *Service) sweepManifests(ctx context.Context) {
+	now := s.now()
+	rows, err := s.d.DB.Query(ctx, `SELECT DISTINCT g.alarm_id FROM media_segments g
+		WHERE g.stored_at >= $1
+		AND NOT EXISTS (SELECT 1 FROM media_manifests m WHERE m.alarm_id = g.alarm_id)
+		AND NOT EXISTS (SELECT 1 FROM media_rooms r WHERE r.alarm_id = g.alarm_id AND r.heartbeat_at >= $2)
+		LIMIT 100`, db.Micros(now.Add(-24*time.Hour)), db.Micros(now.Add(-s.cfg.PinTTL)))
+	if err != nil {
+		s.log.Warn("manifest sweep", "err", err)
+		return
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if rows.Scan(&id) == nil {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	for _, id := range ids {
+		a, err := s.d.Alarms.Get(ctx, id)
+		if err != nil || !a.Closed() {
+			continue
+		}
+		if err := s.writeManifest(ctx, id); err != nil {
+			s.log.Error("recording manifest (sweep)", "alarm", id, "err", err)
+		}
+	}
+}
+
 // ReadManifest returns the recording manifest of an alarm as stored now.
 func (s *Service) ReadManifest(ctx context.Context, alarmID string) (Manifest, error) {
 	segs, err := s.store.segments(ctx, alarmID)

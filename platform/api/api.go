@@ -62,7 +62,7 @@ func Fail(w http.ResponseWriter, r *http.Request, err error) {
 			body[k] = v
 		}
 	}
-	if status == http.StatusTooManyRequests {
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		if ra, ok := e.Details["retry_after_s"]; ok {
 			w.Header().Set("Retry-After", fmt.Sprint(ra))
 		}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -81,5 +82,25 @@ func TestMessageRate(t *testing.T) {
 	}
 	if n != 5 {
 		t.Fatalf("after an hour idle: %d messages, want the burst of 5", n)
+	}
+}
+
+// TestCredentialPathsNotLogged: a request whose path carries a credential
+// (a link token, a playback ticket) is logged by its route pattern.
+func TestCredentialPathsNotLogged(t *testing.T) {
+	var buf strings.Builder
+	m := &Middleware{Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/media/play/{ticket}", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("GET /api/v1/alarms/{id}", func(http.ResponseWriter, *http.Request) {})
+	h := m.Wrap(RecordRoute(mux))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/media/play/SECRETTICKET123", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/alarms/a123", nil))
+	out := buf.String()
+	if strings.Contains(out, "SECRETTICKET123") {
+		t.Fatalf("ticket in the log:\n%s", out)
+	}
+	if !strings.Contains(out, "/api/v1/alarms/a123") {
+		t.Fatalf("ordinary path not logged:\n%s", out)
 	}
 }

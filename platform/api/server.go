@@ -118,7 +118,13 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 				lvl = slog.LevelDebug
 			}
-			log.Log(r.Context(), lvl, "http", "method", r.Method, "path", r.URL.Path, "route", route,
+			// A path that carries a credential (a video link's token, a
+			// playback ticket) is logged as its route pattern only.
+			path := r.URL.Path
+			if strings.Contains(route, "{token}") || strings.Contains(route, "{ticket}") {
+				path = route
+			}
+			log.Log(r.Context(), lvl, "http", "method", r.Method, "path", path, "route", route,
 				"status", status, "bytes", sw.bytes, "dur_ms", float64(elapsed.Microseconds())/1000)
 		}()
 		next.ServeHTTP(sw, r)

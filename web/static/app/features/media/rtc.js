@@ -197,6 +197,11 @@ export class MediaSession {
         // again. Anything else ends media for good.
         if (m.reason === 'moved' || m.reason === 'server_shutdown') {
           this._note('moved', { reason: m.reason });
+          // The old peer connection belongs to the old room: drop it now so
+          // nothing it does (an ICE restart) reaches the new socket before
+          // the next hello sets up a new one.
+          this._gen++;
+          this._teardownPC();
           this._setState('reconnecting');
           break;
         }
