@@ -394,13 +394,18 @@ func (s *Service) raise(ctx context.Context, in raiseInput) (Alarm, bool, error)
 	}
 	now := s.now()
 	id := ids.New("a", now)
+	// The prank counts are read before the write transaction, on the
+	// reader pool: they are advisory (a flag for the dispatcher, never a
+	// reason to drop an alarm), so they need not be exact to the
+	// millisecond, and the writer — one connection shared by every
+	// alarm on SQLite — is held for less.
+	susp, err := s.suspicions(ctx, s.db, in, now)
+	if err != nil {
+		return Alarm{}, false, err
+	}
 	var out *row
 	err = s.inTx(ctx, func(w *wtx) error {
 		tx := w.Tx
-		susp, err := s.suspicions(ctx, tx, in, now)
-		if err != nil {
-			return err
-		}
 		r := &row{Alarm: Alarm{ID: id, Kind: in.kind, State: Queued, Center: centerOf(center), Routing: routing,
 			CallerID: in.callerID, CallerPhone: in.phone, Links: in.links, Suspected: len(susp) > 0, Suspicion: susp,
 			RaisedAt: now, QueuedAt: now}, HomeCenter: center, RaisedByID: in.raisedByID, IdemKey: in.idem, ClientIP: in.ip,
