@@ -1,7 +1,6 @@
 package alarm
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -159,20 +158,32 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 	api.JSON(w, http.StatusOK, a)
 }
 
-// may answers, before the request's body is read, whether p may do a on
-// alarm id: alarm_not_found when p may not see it, forbidden or
-// not_your_alarm when they see it but may not do a. A caller who is
-// refused learns nothing from the body rules. The service checks again,
-// with the state, as it acts.
-func (s *Service) may(ctx context.Context, p account.Principal, id string, a Action) error {
-	if !ids.Valid(id) {
-		return ErrNotFound
+// authorize returns the signed-in principal (an officer when officer) once
+// it may do a to the alarm in the path, before the request's body is read:
+// alarm_not_found when it may not see the alarm, forbidden or
+// not_your_alarm when it sees it but may not do a. A caller who is refused
+// learns nothing from the body rules. The service checks again, with the
+// state, as it acts.
+func (s *Service) authorize(r *http.Request, officer bool, a Action) (account.Principal, error) {
+	var p account.Principal
+	var err error
+	if officer {
+		p, err = account.RequireOfficer(r)
+	} else {
+		p, err = account.Require(r)
 	}
-	row, err := loadRow(ctx, s.db, s.db.Dialect, id, false)
 	if err != nil {
-		return err
+		return p, err
 	}
-	return Authorize(p, s.roleOf(p, row), row.view(), a)
+	id := r.PathValue("id")
+	if !ids.Valid(id) {
+		return p, ErrNotFound
+	}
+	row, err := loadRow(r.Context(), s.db, s.db.Dialect, id, false)
+	if err != nil {
+		return p, err
+	}
+	return p, Authorize(p, s.roleOf(p, row), row.view(), a)
 }
 
 type reasonBody struct {
@@ -188,12 +199,8 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
-	p, err := account.Require(r)
+	p, err := s.authorize(r, false, ActCancel)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActCancel); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -230,12 +237,8 @@ func DecodeMessage(b []byte) (string, error) {
 }
 
 func (s *Service) handleAddMessage(w http.ResponseWriter, r *http.Request) {
-	p, err := account.Require(r)
+	p, err := s.authorize(r, false, ActMessage)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActMessage); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -315,12 +318,8 @@ func (s *Service) handleAck(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleAddPosition(w http.ResponseWriter, r *http.Request) {
-	p, err := account.Require(r)
+	p, err := s.authorize(r, false, ActPosition)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActPosition); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -439,12 +438,8 @@ func (s *Service) handleAnswer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleRelease(w http.ResponseWriter, r *http.Request) {
-	p, err := account.RequireOfficer(r)
+	p, err := s.authorize(r, true, ActRequeue)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActRequeue); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -463,12 +458,8 @@ type transferBody struct {
 }
 
 func (s *Service) handleTransfer(w http.ResponseWriter, r *http.Request) {
-	p, err := account.RequireOfficer(r)
+	p, err := s.authorize(r, true, ActTransfer)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActTransfer); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -486,12 +477,8 @@ type endBody struct {
 }
 
 func (s *Service) handleEnd(w http.ResponseWriter, r *http.Request) {
-	p, err := account.RequireOfficer(r)
+	p, err := s.authorize(r, true, ActEnd)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActEnd); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -515,12 +502,8 @@ func (s *Service) handleIncident(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleSaveIncident(w http.ResponseWriter, r *http.Request) {
-	p, err := account.RequireOfficer(r)
+	p, err := s.authorize(r, true, ActIncident)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActIncident); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -554,12 +537,8 @@ type unitBody struct {
 }
 
 func (s *Service) handleDispatchUnit(w http.ResponseWriter, r *http.Request) {
-	p, err := account.RequireOfficer(r)
+	p, err := s.authorize(r, true, ActIncident)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActIncident); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -581,12 +560,8 @@ type statusBody struct {
 }
 
 func (s *Service) handleUnitStatus(w http.ResponseWriter, r *http.Request) {
-	p, err := account.RequireOfficer(r)
+	p, err := s.authorize(r, true, ActIncident)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActIncident); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
@@ -605,12 +580,8 @@ type callbackBody struct {
 }
 
 func (s *Service) handleAddCallback(w http.ResponseWriter, r *http.Request) {
-	p, err := account.RequireOfficer(r)
+	p, err := s.authorize(r, true, ActCallback)
 	if err != nil {
-		api.Fail(w, r, err)
-		return
-	}
-	if err := s.may(r.Context(), p, r.PathValue("id"), ActCallback); err != nil {
 		api.Fail(w, r, err)
 		return
 	}
