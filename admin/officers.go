@@ -44,6 +44,17 @@ func (s *Service) handleOfficers(w http.ResponseWriter, r *http.Request) {
 // officerInArea loads username and checks the admin may manage them.
 // Errors: officer_not_found (also for officers outside the area, so the
 // answer does not reveal who exists elsewhere).
+// adminOfficer returns the signed-in admin and the officer named in the
+// path, once the officer is in the admin's area (before any body is read).
+func (s *Service) adminOfficer(r *http.Request) (account.Principal, account.OfficerAccount, error) {
+	p, err := requireAdmin(r)
+	if err != nil {
+		return p, account.OfficerAccount{}, err
+	}
+	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	return p, o, err
+}
+
 func (s *Service) officerInArea(ctx context.Context, p account.Principal, username string) (account.OfficerAccount, error) {
 	o, err := s.Accounts.GetOfficer(ctx, username)
 	if err != nil {
@@ -121,12 +132,7 @@ func (s *Service) handleCreateOfficer(w http.ResponseWriter, r *http.Request) {
 // handleUpdateOfficer changes any of name, role, centre and disabled, all
 // in one transaction with one audit entry naming each change.
 func (s *Service) handleUpdateOfficer(w http.ResponseWriter, r *http.Request) {
-	p, err := requireAdmin(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	p, o, err := s.adminOfficer(r)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -203,12 +209,7 @@ func (s *Service) handleUpdateOfficer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleResetPassword(w http.ResponseWriter, r *http.Request) {
-	p, err := requireAdmin(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	p, o, err := s.adminOfficer(r)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -241,12 +242,7 @@ func (s *Service) handleResetPassword(w http.ResponseWriter, r *http.Request) {
 // as text and otpauth URL for a QR code). It is not in force until
 // confirmed with a code from the officer's device.
 func (s *Service) handleEnrolTOTP(w http.ResponseWriter, r *http.Request) {
-	p, err := requireAdmin(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	p, o, err := s.adminOfficer(r)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -264,12 +260,7 @@ func (s *Service) handleEnrolTOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleConfirmTOTP(w http.ResponseWriter, r *http.Request) {
-	p, err := requireAdmin(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	p, o, err := s.adminOfficer(r)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -293,12 +284,7 @@ func (s *Service) handleConfirmTOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleResetTOTP(w http.ResponseWriter, r *http.Request) {
-	p, err := requireAdmin(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	o, err := s.officerInArea(r.Context(), p, r.PathValue("username"))
+	p, o, err := s.adminOfficer(r)
 	if err != nil {
 		fail(w, r, err)
 		return
