@@ -65,6 +65,26 @@ func signedIn(w http.ResponseWriter, r *http.Request) (Caller, bool) {
 
 // signedInCitizen is signedIn for the endpoints only citizens use: officers are
 // refused before their body is read (the service refuses them too).
+// officerWork answers for an officer's action on the notice in the path:
+// the caller, once they are signed in and the notice is theirs to work on,
+// with the body decoded into in (in that order: a caller who may not act
+// learns nothing from the body rules). false: the answer is written.
+func (s *Service) officerWork(w http.ResponseWriter, r *http.Request, in any) (Caller, bool) {
+	c, ok := signedIn(w, r)
+	if !ok {
+		return c, false
+	}
+	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
+		api.Fail(w, r, err)
+		return c, false
+	}
+	if err := api.Decode(w, r, in, 16<<10); err != nil {
+		api.Fail(w, r, err)
+		return c, false
+	}
+	return c, true
+}
+
 func signedInCitizen(w http.ResponseWriter, r *http.Request) (Caller, bool) {
 	c, ok := signedIn(w, r)
 	if ok && !c.IsCitizen() {
@@ -211,17 +231,9 @@ func (s *Service) handleVerify(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handlePublish(w http.ResponseWriter, r *http.Request) {
-	c, ok := signedIn(w, r)
-	if !ok {
-		return
-	}
-	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
 	var in PublishInput
-	if err := api.Decode(w, r, &in, 16<<10); err != nil {
-		api.Fail(w, r, err)
+	c, ok := s.officerWork(w, r, &in)
+	if !ok {
 		return
 	}
 	d, err := s.Publish(r.Context(), c, r.PathValue("id"), in)
@@ -229,20 +241,12 @@ func (s *Service) handlePublish(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleReject(w http.ResponseWriter, r *http.Request) {
-	c, ok := signedIn(w, r)
-	if !ok {
-		return
-	}
-	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
 	var in struct {
 		Reason string  `json:"reason"`
 		Checks *Checks `json:"checks"`
 	}
-	if err := api.Decode(w, r, &in, 16<<10); err != nil {
-		api.Fail(w, r, err)
+	c, ok := s.officerWork(w, r, &in)
+	if !ok {
 		return
 	}
 	d, err := s.Reject(r.Context(), c, r.PathValue("id"), in.Reason, in.Checks)
@@ -250,20 +254,12 @@ func (s *Service) handleReject(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleClose(w http.ResponseWriter, r *http.Request) {
-	c, ok := signedIn(w, r)
-	if !ok {
-		return
-	}
-	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
 	var in struct {
 		Outcome Outcome `json:"outcome"`
 		Notice  string  `json:"notice"`
 	}
-	if err := api.Decode(w, r, &in, 16<<10); err != nil {
-		api.Fail(w, r, err)
+	c, ok := s.officerWork(w, r, &in)
+	if !ok {
 		return
 	}
 	d, err := s.Close(r.Context(), c, r.PathValue("id"), in.Outcome, in.Notice)
@@ -271,19 +267,11 @@ func (s *Service) handleClose(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleProgress(w http.ResponseWriter, r *http.Request) {
-	c, ok := signedIn(w, r)
-	if !ok {
-		return
-	}
-	if _, err := s.officerNotice(r.Context(), s.db, c, r.PathValue("id"), true); err != nil {
-		api.Fail(w, r, err)
-		return
-	}
 	var in struct {
 		Text string `json:"text"`
 	}
-	if err := api.Decode(w, r, &in, 16<<10); err != nil {
-		api.Fail(w, r, err)
+	c, ok := s.officerWork(w, r, &in)
+	if !ok {
 		return
 	}
 	d, err := s.AddProgress(r.Context(), c, r.PathValue("id"), in.Text)
