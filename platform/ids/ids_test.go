@@ -15,8 +15,13 @@ func TestNew(t *testing.T) {
 	if a[:13] >= b[:13] {
 		t.Fatalf("not time-ordered: %s then %s", a, b)
 	}
-	if New("a", t0) == New("a", t0) {
-		t.Fatal("two IDs in one millisecond are equal")
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		id := New("a", t0)
+		if seen[id] {
+			t.Fatalf("%s made twice in one millisecond", id)
+		}
+		seen[id] = true
 	}
 }
 
