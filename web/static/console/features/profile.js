@@ -10,7 +10,8 @@ import { t } from '../../shared/i18n.js';
 import { api } from '../../shared/api.js';
 import { loadCSS } from './admin/util.js';
 
-const ID_RE = /\b(a[0-9a-f]{24})\b/;
+// Alarm IDs: "a" then hex (platform/ids: 32 digits; earlier alarms 24).
+const ID_RE = /\b(a[0-9a-f]{24,40})\b/;
 
 function dl(p) {
   const row = (k, v) => (v && (!Array.isArray(v) || v.length) ? [h('dt', null, t('prof.' + k)), h('dd', { 'data-field': k }, Array.isArray(v) ? v.join('、') : v)] : null);
