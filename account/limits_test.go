@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -77,5 +78,25 @@ func TestIPLimitsHoldAcrossNodes(t *testing.T) {
 		// Two windows on, the address starts afresh.
 		a.clock.Advance(2 * time.Minute)
 		wantCode(t, try(a), "invalid_credentials")
+	})
+}
+
+// TestCheckSecret: the first node records the secret's fingerprint; a node
+// with the same secret starts, one with another is refused.
+func TestCheckSecret(t *testing.T) {
+	dbtest.Each(t, sets(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		e := setup(t, d, setupCfg())
+		if err := e.svc.CheckSecret(ctx); err != nil {
+			t.Fatal(err)
+		}
+		same := account.New(d, e.audit, nil, []byte("test-secret-0123456789"), setupCfg(), e.clock.Now, nil)
+		if err := same.CheckSecret(ctx); err != nil {
+			t.Fatalf("same secret: %v", err)
+		}
+		other := account.New(d, e.audit, nil, []byte("another-secret-987654"), setupCfg(), e.clock.Now, nil)
+		if err := other.CheckSecret(ctx); !errors.Is(err, account.ErrSecretMismatch) {
+			t.Fatalf("another secret: %v", err)
+		}
 	})
 }

@@ -160,6 +160,9 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Audit = audit.New(a.DB, a.Now)
 	a.Accounts = account.New(a.DB, a.Audit, a.SMS, secret, account.Config{RequireTOTP: cfg.RequireTOTP}, a.Now, a.Log)
+	if err := a.Accounts.CheckSecret(ctx); err != nil {
+		return err
+	}
 	if a.Router, err = geo.Load(); err != nil {
 		return err
 	}

@@ -191,3 +191,21 @@ func TestConfigValidation(t *testing.T) {
 		t.Fatalf("secrets in config dump: %s", s)
 	}
 }
+
+// TestNodeWithAnotherSecretRefused: a second node on the same database
+// with a different --secret does not start (it would fail every code and
+// profile the first node made, and its playback tickets and forwarding
+// would not be believed).
+func TestNodeWithAnotherSecretRefused(t *testing.T) {
+	url := dbtest.URL(t, db.Postgres)
+	first := start(t, app.Config{DB: url, Secret: strings.Repeat("ab", 32)})
+	first.Close()
+	if a, err := app.Start(context.Background(), app.Config{Addr: "127.0.0.1:0", Data: t.TempDir(), DB: url, Secret: strings.Repeat("cd", 32)}, io.Discard); err == nil {
+		a.Close()
+		t.Fatal("a node with another secret started")
+	} else if !strings.Contains(err.Error(), "server secret") {
+		t.Fatalf("error does not say why: %v", err)
+	}
+	second := start(t, app.Config{DB: url, Secret: strings.Repeat("ab", 32)})
+	second.Close()
+}
