@@ -363,6 +363,9 @@ func (s *Service) AlarmAnswered(alarmID string) {
 func (s *Service) roomFor(ctx context.Context, a Alarm, viaLink bool, claim int64) (*room, error) {
 	s.mu.Lock()
 	if r, ok := s.rooms[a.ID]; ok && !r.isClosed() {
+		if claim > r.claim.Load() {
+			r.claim.Store(claim) // see below
+		}
 		s.mu.Unlock()
 		if viaLink {
 			r.setLink()
@@ -387,7 +390,13 @@ func (s *Service) roomFor(ctx context.Context, a Alarm, viaLink bool, claim int6
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.rooms[a.ID]; ok && !r.isClosed() {
-		return r, nil // another participant made it meanwhile
+		// Another participant made it meanwhile, under an earlier claim of
+		// ours that ours just replaced: the room now answers for the new
+		// one, so its release deletes the claim that stands.
+		if claim > r.claim.Load() {
+			r.claim.Store(claim)
+		}
+		return r, nil
 	}
 	r := newRoom(s, a, viaLink, claim, seq)
 	s.rooms[a.ID] = r
@@ -410,7 +419,7 @@ func (s *Service) dropRoom(r *room) {
 func (s *Service) releaseClaim(r *room) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.pins.release(ctx, r.alarm.ID, r.claim); err != nil {
+	if err := s.pins.release(ctx, r.alarm.ID, r.claim.Load()); err != nil {
 		// The claim goes stale and is taken over, or is dropped by the
 		// next heartbeat as an orphan.
 		s.log.Warn("media pinning", "alarm", r.alarm.ID, "err", err)

@@ -267,3 +267,47 @@ func TestManifestSweep(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentJoinsReleaseTheStandingClaim: two participants reach one
+// node before its room exists; each claims (the second claim replaces the
+// first), one room serves both, and when it ends the claim that stands is
+// the one released — no claim is left behind.
+func TestConcurrentJoinsReleaseTheStandingClaim(t *testing.T) {
+	dbtest.Each(t, []db.Migrations{audit.Migrations(), Migrations()}, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		bs, err := blob.OpenFS(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk := &clock{t: time.Now()}
+		s, err := New(ctx, Config{DataDir: t.TempDir(), LoopbackOnly: true}, Deps{DB: d, Blob: bs, Audit: audit.New(d, nil), Alarms: closedAlarms{}, Now: clk.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		a := Alarm{ID: "z1", Kind: KindVideo, State: "queued"}
+		req := httptest.NewRequest("GET", "/", nil)
+		_, c1, err := s.place(ctx, req, a, false)
+		if err != nil || c1 == 0 {
+			t.Fatalf("first claim: %d %v", c1, err)
+		}
+		clk.add(time.Millisecond)
+		_, c2, err := s.place(ctx, req, a, false)
+		if err != nil || c2 <= c1 {
+			t.Fatalf("second claim: %d (first %d) %v", c2, c1, err)
+		}
+		r1, err := s.roomFor(ctx, a, false, c1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, err := s.roomFor(ctx, a, false, c2)
+		if err != nil || r2 != r1 {
+			t.Fatalf("second participant: room %p vs %p, %v", r2, r1, err)
+		}
+		r1.close("alarm_closed")
+		var n int
+		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM media_rooms").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("claims left after the room ended: %d %v", n, err)
+		}
+	})
+}

@@ -50,7 +50,7 @@ type room struct {
 	s       *Service
 	alarm   Alarm
 	created time.Time
-	claim   int64         // claimed_at of this node's claim on the room (release is fenced by it)
+	claim   atomic.Int64  // claimed_at of this node's latest claim on the room (release is fenced by it)
 	done    chan struct{} // closed when close has finished (last segment stored)
 
 	mu      sync.Mutex
@@ -64,7 +64,8 @@ type room struct {
 
 func newRoom(s *Service, a Alarm, viaLink bool, claim int64, startSeq int) *room {
 	rl, _ := rulesFor(a.Kind, viaLink)
-	r := &room{s: s, alarm: a, created: s.now(), claim: claim, done: make(chan struct{}), rules: rl, viaLink: viaLink, parts: map[*participant]struct{}{}}
+	r := &room{s: s, alarm: a, created: s.now(), done: make(chan struct{}), rules: rl, viaLink: viaLink, parts: map[*participant]struct{}{}}
+	r.claim.Store(claim)
 	for i := range r.feeds {
 		for k := range r.feeds[i] {
 			f := &feed{}
