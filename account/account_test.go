@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,21 +14,14 @@ import (
 	"open110/platform/apperr"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
+	"open110/platform/fakeclock"
 	"open110/platform/sms"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type env struct {
 	svc    *account.Service
 	d      *db.DB
-	clock  *clock
+	clock  *fakeclock.Clock
 	outbox string
 	audit  *audit.Log
 }
@@ -46,7 +38,7 @@ func (e *env) outboxAll(t testing.TB) []sms.Message {
 
 func setup(t testing.TB, d *db.DB, cfg account.Config) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	c := fakeclock.New(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 	outbox := filepath.Join(t.TempDir(), "sms-outbox.jsonl")
 	a := audit.New(d, c.Now)
 	svc := account.New(d, a, sms.NewOutbox(outbox, c.Now), []byte("test-secret-0123456789"), cfg, c.Now, nil)
@@ -117,7 +109,7 @@ func TestCitizenOTP(t *testing.T) {
 		})
 
 		t.Run("resend waits 60 s and replaces the code", func(t *testing.T) {
-			e.clock.Advance(61 * time.Second)
+			e.clock.Add(61 * time.Second)
 			if err := e.svc.RequestOTP(ctx, phone, "10.1.1.1"); err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +119,7 @@ func TestCitizenOTP(t *testing.T) {
 			if apperr.From(err).Details["retry_after_s"] != 60 {
 				t.Fatalf("retry_after_s = %v", apperr.From(err).Details["retry_after_s"])
 			}
-			e.clock.Advance(60 * time.Second)
+			e.clock.Add(60 * time.Second)
 			if err := e.svc.RequestOTP(ctx, phone, "10.1.1.1"); err != nil {
 				t.Fatal(err)
 			}
@@ -142,12 +134,12 @@ func TestCitizenOTP(t *testing.T) {
 		})
 
 		t.Run("code expires after 5 minutes", func(t *testing.T) {
-			e.clock.Advance(61 * time.Second)
+			e.clock.Add(61 * time.Second)
 			if err := e.svc.RequestOTP(ctx, phone, "10.1.1.1"); err != nil {
 				t.Fatal(err)
 			}
 			code := e.lastCode(t, phone)
-			e.clock.Advance(5*time.Minute + time.Second)
+			e.clock.Add(5*time.Minute + time.Second)
 			_, err := e.svc.VerifyOTP(ctx, phone, code, "10.1.1.1", "")
 			wantCode(t, err, "otp_expired")
 		})
@@ -200,10 +192,10 @@ func TestCitizenOTP(t *testing.T) {
 				if err := e.svc.RequestOTP(ctx, p3, "10.2.0.1"); err != nil {
 					t.Fatalf("send %d: %v", i, err)
 				}
-				e.clock.Advance(61 * time.Second)
+				e.clock.Add(61 * time.Second)
 			}
 			wantCode(t, e.svc.RequestOTP(ctx, p3, "10.2.0.1"), "otp_daily_limit")
-			e.clock.Advance(24 * time.Hour)
+			e.clock.Add(24 * time.Hour)
 			if err := e.svc.RequestOTP(ctx, p3, "10.2.0.1"); err != nil {
 				t.Fatalf("next day: %v", err)
 			}
@@ -268,19 +260,19 @@ func TestOfficerLogin(t *testing.T) {
 			// After the third failure the account waits a second.
 			_, err := e.svc.Login(ctx, "d130102", "correct horse battery", "", "10.0.0.6", "")
 			wantCode(t, err, "account_locked")
-			e.clock.Advance(2 * time.Second)
+			e.clock.Add(2 * time.Second)
 			for i := 4; i <= 10; i++ {
 				_, err := e.svc.Login(ctx, "d130102", "wrong", "", "10.0.0.6", "")
 				wantCode(t, err, "invalid_credentials")
-				e.clock.Advance(65 * time.Second)
+				e.clock.Add(65 * time.Second)
 			}
-			e.clock.Advance(-65 * time.Second)
+			e.clock.Add(-65 * time.Second)
 			_, err = e.svc.Login(ctx, "d130102", "correct horse battery", "", "10.0.0.6", "")
 			wantCode(t, err, "account_locked")
 			if ra := apperr.From(err).Details["retry_after_s"].(int); ra < 800 {
 				t.Fatalf("lock of %d s after 10 failures, want about 15 min", ra)
 			}
-			e.clock.Advance(15 * time.Minute)
+			e.clock.Add(15 * time.Minute)
 			if _, err := e.svc.Login(ctx, "d130102", "correct horse battery", "", "10.0.0.6", ""); err != nil {
 				t.Fatalf("after the lock: %v", err)
 			}
@@ -308,7 +300,7 @@ func TestOfficerLogin(t *testing.T) {
 			// The confirming code cannot be replayed to sign in.
 			_, err = e.svc.Login(ctx, "s130100", "correct horse battery", code, "10.0.0.7", "")
 			wantCode(t, err, "totp_invalid")
-			e.clock.Advance(30 * time.Second)
+			e.clock.Add(30 * time.Second)
 			code, _ = account.TOTPCode(secret, e.clock.Now())
 			if _, err := e.svc.Login(ctx, "s130100", "correct horse battery", code, "10.0.0.7", ""); err != nil {
 				t.Fatal(err)

@@ -29,7 +29,7 @@ func TestSetLimitsAppliesAtOnce(t *testing.T) {
 			if err := e.svc.RequestOTP(ctx, p, "10.3.0.1"); err != nil {
 				t.Fatalf("send %d: %v", i, err)
 			}
-			e.clock.Advance(61 * time.Second)
+			e.clock.Add(61 * time.Second)
 		}
 		wantCode(t, e.svc.RequestOTP(ctx, p, "10.3.0.1"), "otp_daily_limit")
 		// The per-IP bucket (3 an hour) is taken before the phone check, so
@@ -56,7 +56,7 @@ func TestIPLimitsHoldAcrossNodes(t *testing.T) {
 		ctx := context.Background()
 		cfg := account.Config{LoginPerIPMinute: 4}
 		a := setup(t, d, cfg)
-		a.clock.t = a.clock.t.Truncate(time.Minute) // at a window's start
+		a.clock.Set(a.clock.Now().Truncate(time.Minute)) // at a window's start
 		// Node B: another service on the same database (and clock).
 		b := &env{svc: account.New(d, a.audit, nil, []byte("test-secret-0123456789"), cfg, a.clock.Now, nil)}
 		try := func(e *env) error {
@@ -72,11 +72,11 @@ func TestIPLimitsHoldAcrossNodes(t *testing.T) {
 		wantCode(t, err, "invalid_credentials") // another address
 		// Next window, 30 s in: half of the previous window's 6 still
 		// counts (3), so one more attempt fits and the second does not.
-		a.clock.Advance(90 * time.Second)
+		a.clock.Add(90 * time.Second)
 		wantCode(t, try(b), "invalid_credentials")
 		wantCode(t, try(a), "rate_limited")
 		// Two windows on, the address starts afresh.
-		a.clock.Advance(2 * time.Minute)
+		a.clock.Add(2 * time.Minute)
 		wantCode(t, try(a), "invalid_credentials")
 	})
 }

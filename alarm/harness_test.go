@@ -19,6 +19,7 @@ import (
 	"open110/platform/bus"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
+	"open110/platform/fakeclock"
 	"open110/platform/sms"
 )
 
@@ -46,25 +47,12 @@ func testRouter(t testing.TB) Router {
 	return GeoRouter(router)
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	t      testing.TB
 	s      *Service
 	d      *db.DB
 	bus    bus.Bus
-	clock  *clock
+	clock  *fakeclock.Clock
 	outbox string
 	reg    *prometheus.Registry
 }
@@ -83,7 +71,7 @@ func newEnv(t testing.TB, d *db.DB) *env {
 }
 
 func newEnvWith(t testing.TB, d *db.DB, cfg Config) *env {
-	e := &env{t: t, d: d, bus: openBus(t), clock: &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}, reg: prometheus.NewRegistry()}
+	e := &env{t: t, d: d, bus: openBus(t), clock: fakeclock.New(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)), reg: prometheus.NewRegistry()}
 	e.outbox = filepath.Join(t.TempDir(), "sms-outbox.jsonl")
 	s, err := New(cfg, Deps{DB: d, Bus: e.bus, Router: testRouter(t), SMS: sms.NewOutbox(e.outbox, e.clock.Now),
 		Audit: audit.New(d, e.clock.Now), Metrics: e.reg, Now: e.clock.Now})

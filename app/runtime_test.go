@@ -15,20 +15,8 @@ import (
 	"open110/app"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
+	"open110/platform/fakeclock"
 )
-
-// testClock is a settable clock for one node.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // TestSettingsApplyOnEveryNode: an administrator saves settings through
 // the admin API on node A; node B (sharing PostgreSQL and an external NATS,
@@ -48,7 +36,7 @@ func TestSettingsApplyOnEveryNode(t *testing.T) {
 	// A's clock stands still, so A's own sweeps never move an alarm: only
 	// B's sweep can overflow it.
 	a := start(t, app.Config{DB: url, NATS: natsURL, Secret: secret, Demo: true, Now: func() time.Time { return t0 }})
-	clk := &testClock{t: t0}
+	clk := fakeclock.New(t0)
 	b := start(t, app.Config{DB: url, NATS: natsURL, Secret: secret, Now: clk.Now})
 
 	var gwMu sync.Mutex

@@ -14,6 +14,7 @@ import (
 
 	"open110/account"
 	"open110/app"
+	"open110/platform/fakeclock"
 	"open110/web"
 )
 
@@ -133,7 +134,7 @@ func TestCitizenOffline(t *testing.T) {
 // asks for it, and the code signs in.
 func TestConsoleTOTP(t *testing.T) {
 	b := NewBrowser(t)
-	clock := &fakeClock{t: time.Date(2025, 1, 9, 2, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2025, 1, 9, 2, 0, 0, 0, time.UTC))
 	s := StartServer(t, func(c *app.Config) { c.Now = clock.Now })
 	tok := s.OfficerToken(t, "h130100")
 	var enrol struct{ Secret string }
@@ -144,7 +145,7 @@ func TestConsoleTOTP(t *testing.T) {
 	if st := s.Call(t, "POST", "/api/v1/auth/totp/confirm", tok, map[string]string{"code": code}, nil); st != 204 {
 		t.Fatalf("confirm: %d", st)
 	}
-	clock.Advance(31 * time.Second) // a code is good once
+	clock.Add(31 * time.Second) // a code is good once
 
 	tab := b.NewTab("console")
 	tab.Desktop()
@@ -162,23 +163,6 @@ func TestConsoleTOTP(t *testing.T) {
 	tab.Click("button[type=submit]")
 	tab.WaitText("[data-testid=officer]", "处理民警")
 	tab.NoConsoleErrors(`401`)
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // Inside ../shared/tools/in-netns, Chromium gathers ICE candidates and two

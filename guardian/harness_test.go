@@ -25,6 +25,7 @@ import (
 	"open110/platform/bus"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
+	"open110/platform/fakeclock"
 	"open110/platform/sms"
 )
 
@@ -35,18 +36,6 @@ var (
 	museum  = guardian.Position{Lat: 38.0427, Lng: 114.5217, AccuracyM: 15} // 河北博物院 → 130102 长安区
 	station = guardian.Position{Lat: 38.0103, Lng: 114.4825, AccuracyM: 30} // 石家庄站 → 130104 桥西区
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var (
 	routerOnce sync.Once
@@ -69,7 +58,7 @@ type env struct {
 	d      *db.DB
 	bus    bus.Bus
 	blob   blob.Store
-	clock  *clock
+	clock  *fakeclock.Clock
 	outbox string
 	audit  *audit.Log
 	alarms *alarm.Service
@@ -91,7 +80,7 @@ func openBus(t testing.TB) bus.Bus {
 }
 
 func newEnv(t testing.TB, d *db.DB) *env {
-	e := &env{t: t, d: d, bus: openBus(t), clock: &clock{t: time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)}}
+	e := &env{t: t, d: d, bus: openBus(t), clock: fakeclock.New(time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC))}
 	dir := t.TempDir()
 	var err error
 	if e.blob, err = blob.OpenFS(dir); err != nil {

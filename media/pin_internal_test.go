@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +15,8 @@ import (
 	"open110/platform/blob"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
+	"open110/platform/fakeclock"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // TestPinClaims: the first claim wins; another node's claim returns the
 // holder while its heartbeat is fresh and takes over once it is stale;
@@ -43,10 +25,10 @@ func (c *clock) add(d time.Duration) {
 func TestPinClaims(t *testing.T) {
 	dbtest.Each(t, []db.Migrations{Migrations()}, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		clk := &clock{t: time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)}
+		clk := fakeclock.New(time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC))
 		node := func(id, url string) *pins {
-			p := &pins{db: d, now: clk.now, nodeID: id, nodeURL: func() string { return url }, ttl: 5 * time.Second, interval: time.Second}
-			p.dbUpSince.Store(clk.now().Add(-time.Hour).UnixNano()) // the database has been up a while
+			p := &pins{db: d, now: clk.Now, nodeID: id, nodeURL: func() string { return url }, ttl: 5 * time.Second, interval: time.Second}
+			p.dbUpSince.Store(clk.Now().Add(-time.Hour).UnixNano()) // the database has been up a while
 			return p
 		}
 		a, b := node("aaaa", "http://a:8110"), node("bbbb", "http://b:8110")
@@ -64,7 +46,7 @@ func TestPinClaims(t *testing.T) {
 		if h, _ := b.claim(ctx, "x1"); h.URL != "http://a:8110" {
 			t.Fatalf("holder URL %q", h.URL)
 		}
-		clk.add(time.Millisecond)
+		clk.Add(time.Millisecond)
 		again := claim(a, "x1", "aaaa") // A again (a new room there): still A, a newer claim
 		if again.ClaimedAt == first.ClaimedAt {
 			t.Fatal("a re-claim kept the old claim time: the old room's release would drop the new claim")
@@ -73,16 +55,16 @@ func TestPinClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		claim(b, "x1", "aaaa") // the newer claim stands
-		clk.add(4 * time.Second)
+		clk.Add(4 * time.Second)
 		if held, err := a.heartbeat(ctx); err != nil || !held["x1"] {
 			t.Fatalf("A's heartbeat: %v %v", held, err)
 		}
-		clk.add(4 * time.Second) // 4 s since the heartbeat: fresh
+		clk.Add(4 * time.Second) // 4 s since the heartbeat: fresh
 		claim(b, "x1", "aaaa")
-		clk.add(2 * time.Second) // 6 s: stale
-		b.dbUpSince.Store(clk.now().Add(-time.Second).UnixNano())
+		clk.Add(2 * time.Second) // 6 s: stale
+		b.dbUpSince.Store(clk.Now().Add(-time.Second).UnixNano())
 		claim(b, "x1", "aaaa") // but B has seen the database up for 1 s only: no take-over yet
-		b.dbUpSince.Store(clk.now().Add(-time.Hour).UnixNano())
+		b.dbUpSince.Store(clk.Now().Add(-time.Hour).UnixNano())
 		bx := claim(b, "x1", "bbbb")
 		if held, err := a.heartbeat(ctx); err != nil || held["x1"] {
 			t.Fatalf("A still thinks it holds x1: %v %v", held, err)
@@ -109,12 +91,12 @@ func TestPinClaims(t *testing.T) {
 
 		// An idle claim (no room followed) is dropped once old enough.
 		claim(a2, "x2", "a2a2")
-		if err := a2.releaseIfIdle(ctx, "x2", clk.now().Add(-time.Second)); err != nil {
+		if err := a2.releaseIfIdle(ctx, "x2", clk.Now().Add(-time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		claim(b, "x2", "a2a2") // made just now: kept
-		clk.add(2 * time.Second)
-		if err := a2.releaseIfIdle(ctx, "x2", clk.now().Add(-time.Second)); err != nil {
+		clk.Add(2 * time.Second)
+		if err := a2.releaseIfIdle(ctx, "x2", clk.Now().Add(-time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		claim(b, "x2", "bbbb")
@@ -164,18 +146,18 @@ func TestForwardedRequestNotForwardedAgain(t *testing.T) {
 // TestPlayTickets: a ticket names its segment to any node with the key
 // until it expires; edited, foreign-keyed or garbled tickets are refused.
 func TestPlayTickets(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)}
-	s := &Service{cfg: Config{NodeKey: []byte("0123456789abcdef0123456789abcdef")}, now: clk.now}
-	other := &Service{cfg: Config{NodeKey: []byte("fedcba9876543210fedcba9876543210")}, now: clk.now}
+	clk := fakeclock.New(time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC))
+	s := &Service{cfg: Config{NodeKey: []byte("0123456789abcdef0123456789abcdef")}, now: clk.Now}
+	other := &Service{cfg: Config{NodeKey: []byte("fedcba9876543210fedcba9876543210")}, now: clk.Now}
 	sha := strings.Repeat("ab", 32)
-	tok, err := s.playTicket(sha, clk.now().Add(ticketTTL))
+	tok, err := s.playTicket(sha, clk.Now().Add(ticketTTL))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, ok := s.readTicket(tok); !ok || got != sha {
 		t.Fatalf("read back: %q %v", got, ok)
 	}
-	peer := &Service{cfg: s.cfg, now: clk.now} // another node of the cluster
+	peer := &Service{cfg: s.cfg, now: clk.Now} // another node of the cluster
 	if got, ok := peer.readTicket(tok); !ok || got != sha {
 		t.Fatalf("another node with the key: %q %v", got, ok)
 	}
@@ -195,10 +177,10 @@ func TestPlayTickets(t *testing.T) {
 			t.Fatalf("garbage ticket %q accepted", bad)
 		}
 	}
-	if _, err := s.playTicket("not-a-hash", clk.now()); err == nil {
+	if _, err := s.playTicket("not-a-hash", clk.Now()); err == nil {
 		t.Fatal("ticket for a non-hash")
 	}
-	clk.add(ticketTTL + time.Second)
+	clk.Add(ticketTTL + time.Second)
 	if _, ok := s.readTicket(tok); ok {
 		t.Fatal("expired ticket accepted")
 	}
@@ -279,8 +261,8 @@ func TestConcurrentJoinsReleaseTheStandingClaim(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		clk := &clock{t: time.Now()}
-		s, err := New(ctx, Config{DataDir: t.TempDir(), LoopbackOnly: true}, Deps{DB: d, Blob: bs, Audit: audit.New(d, nil), Alarms: closedAlarms{}, Now: clk.now})
+		clk := fakeclock.New(time.Now())
+		s, err := New(ctx, Config{DataDir: t.TempDir(), LoopbackOnly: true}, Deps{DB: d, Blob: bs, Audit: audit.New(d, nil), Alarms: closedAlarms{}, Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +273,7 @@ func TestConcurrentJoinsReleaseTheStandingClaim(t *testing.T) {
 		if err != nil || c1 == 0 {
 			t.Fatalf("first claim: %d %v", c1, err)
 		}
-		clk.add(time.Millisecond)
+		clk.Add(time.Millisecond)
 		_, c2, err := s.place(ctx, req, a, false)
 		if err != nil || c2 <= c1 {
 			t.Fatalf("second claim: %d (first %d) %v", c2, c1, err)

@@ -22,27 +22,11 @@ import (
 	"open110/platform/bus"
 	"open110/platform/db"
 	"open110/platform/db/dbtest"
+	"open110/platform/fakeclock"
 	"open110/platform/sms"
 )
 
 var loadRouter = sync.OnceValues(geo.Load)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // recorder is a Notifier that remembers each ring's audience.
 type recorder struct {
@@ -73,7 +57,7 @@ func (r *recorder) last() ring {
 type env struct {
 	s     *Service
 	d     *db.DB
-	clk   *clock
+	clk   *fakeclock.Clock
 	notes *recorder
 	blob  blob.Store
 	audit *audit.Log
@@ -91,7 +75,7 @@ func newEnv(t *testing.T, d *db.DB, allCounties bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: base}
+	clk := fakeclock.New(base)
 	dir := t.TempDir()
 	b, err := bus.Open(ctx, bus.Config{DataDir: dir}, nil)
 	if err != nil {
