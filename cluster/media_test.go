@@ -236,8 +236,7 @@ func (s *trackSeen) onTrack(t *webrtc.TrackRemote) {
 			if err != nil {
 				return
 			}
-			// A VP8 keyframe starts with descriptor S=1 and tag bit 0 = 0.
-			if n > 13 && buf[12]&0x10 != 0 && buf[13]&1 == 0 {
+			if _, key := rtcclient.VP8FrameStart(buf[:n]); key {
 				s.once.Do(func() { close(s.keyframe) })
 			}
 		}

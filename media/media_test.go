@@ -199,8 +199,7 @@ func (l *trackLog) onTrack(t *webrtc.TrackRemote) {
 				return
 			}
 			l.packets[k].Add(1)
-			// A VP8 keyframe starts with descriptor S=1 and tag bit 0 = 0.
-			if k == "video" && n > 13 && buf[12]&0x10 != 0 && buf[13]&1 == 0 {
+			if _, key := rtcclient.VP8FrameStart(buf[:n]); k == "video" && key {
 				l.once.Do(func() { close(l.firstKF) })
 			}
 		}

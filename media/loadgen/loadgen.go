@@ -412,34 +412,8 @@ func (c *call) onTrack(t *webrtc.TrackRemote) {
 			if !video || c.ttff.Load() != 0 {
 				continue
 			}
-			hdr := 12 + 4*int(buf[0]&0x0f)
-			if buf[0]&0x10 != 0 && n >= hdr+4 { // header extension
-				hdr += 4 + 4*int(uint16(buf[hdr+2])<<8|uint16(buf[hdr+3]))
-			}
-			if hdr >= n {
-				continue
-			}
-			desc := buf[hdr]
-			off := hdr + 1
-			if desc&0x80 != 0 && off < n { // X: extended control bits
-				x := buf[off]
-				off++
-				if x&0x80 != 0 { // I: picture ID
-					if off < n && buf[off]&0x80 != 0 {
-						off += 2
-					} else {
-						off++
-					}
-				}
-				if x&0x40 != 0 {
-					off++
-				}
-				if x&0x30 != 0 {
-					off++
-				}
-			}
-			if desc&0x10 != 0 && desc&0x07 == 0 && off < n { // S=1, PID=0: frame start
-				inKey = rtcclient.IsVP8Keyframe(buf[off:n])
+			if start, key := rtcclient.VP8FrameStart(buf[:n]); start {
+				inKey = key
 				if !inKey && time.Since(lastPLI) > 300*time.Millisecond {
 					// As a browser does: a decoder without a keyframe asks for one.
 					lastPLI = time.Now()
